@@ -1,0 +1,347 @@
+"""The app factory: one Flask app per vendor mock, built from the vendor's spec, blueprint and backend.
+
+The kit owns everything that is the same for every vendor: the clock, the journal, fault injection,
+rate-limit counters, settings and quirks, the body cap and rendering errors in the vendor's own shape.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flask import Blueprint, Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .clock import Clock
+from .faults import FaultRule, FaultSet
+from .journal import Journal, body_preview
+from .ratelimit import Decision, RateLimiter
+
+CONTROL_PREFIX = "/__mock__"
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+class MockError(Exception):
+    """A vendor error: raised anywhere in a mock, rendered once by the app."""
+
+    status = 400
+    content_type = "application/json"
+
+    def __init__(self, body: Any = None, status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(body)
+        self.body = body
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        if isinstance(self.body, str | bytes):
+            data, mimetype = self.body, "text/plain" if self.content_type == "application/json" else None
+        else:
+            data, mimetype = json.dumps(self.body), None
+        resp = Response(data, status=self.status, mimetype=mimetype or self.content_type)
+        for name, value in self.headers.items():
+            resp.headers[name] = value
+        return resp
+
+
+class Backend(Protocol):
+    """What the control API needs from a vendor backend (models.py). No Flask in here."""
+
+    default_account: str
+
+    def reset(self) -> None: ...
+    def products(self, account: str) -> list[dict]: ...
+    def seed(self, account: str, products: list[Any]) -> list[dict]: ...
+    def snapshot(self) -> dict: ...
+    def restore(self, state: dict) -> None: ...
+    def run_jobs(self) -> dict: ...
+
+
+@dataclass
+class VendorSpec:
+    name: str
+    version: str
+    make_backend: Callable[[Mock], Backend]
+    make_blueprint: Callable[[Mock], Blueprint]
+    # Renders a non-vendor failure (400 malformed, 404 no route, 405, 413, 415, 500) in the vendor's shape.
+    http_error: Callable[[int, str], MockError]
+    credentials: dict[str, str]
+    rate_limit: int
+    rate_period: float
+    quirks: dict[str, bool] = field(default_factory=dict)
+    extra_settings: dict[str, Any] = field(default_factory=dict)
+    validate_setting: Callable[[str, Any], str | None] | None = None  # returns a problem, or None
+    sensitive_headers: frozenset[str] = frozenset()
+    max_body_bytes: int = DEFAULT_MAX_BODY
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class Mock:
+    """Everything one running mock holds. The control API and the pytest fixtures both drive this."""
+
+    def __init__(self, spec: VendorSpec, clock: Clock | None = None, journal_size: int = 10_000) -> None:
+        self.spec = spec
+        self.clock = clock or Clock()
+        self._initial_clock = self.clock.snapshot()
+        self.journal = Journal(journal_size, spec.sensitive_headers)
+        self.faults = FaultSet()
+        self.limiter = RateLimiter(self.clock, spec.rate_limit, spec.rate_period)
+        self.settings = self._default_settings()
+        self.backend = spec.make_backend(self)
+
+    def _default_settings(self) -> dict[str, Any]:
+        return {"quirks": dict(self.spec.quirks), "rate_limit": self.spec.rate_limit,
+                **copy.deepcopy(self.spec.extra_settings)}
+
+    def quirk(self, name: str) -> bool:
+        return self.settings["quirks"][name]
+
+    # -- rate limits -------------------------------------------------------------------------------------
+    def rate_limit(self, key: str) -> Decision:
+        """Count a request against `key`; the decision goes into this request's journal entry."""
+        decision = self.limiter.hit(key)
+        g.rate_limit = decision.as_journal(key)
+        return decision
+
+    def side_effect(self, kind: str, **detail: Any) -> dict:
+        """Journal something the mock did besides answering (a webhook attempt, a background batch)."""
+        request_seq = g.get("seq") if _in_request() else None
+        return self.journal.side_effect(kind, self.clock.now(), request_seq, **detail)
+
+    # -- control -----------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.backend.reset()
+        self.limiter.reset()
+        self.journal.clear()
+        self.faults.clear()
+        self.settings = self._default_settings()
+        self.limiter.limit = self.spec.rate_limit
+        self.set_clock(self._initial_clock)
+
+    def set_clock(self, command: dict) -> dict:
+        if "mode" in command:
+            if command["mode"] == "virtual":
+                self.clock.set_virtual(command.get("now"))
+            elif command["mode"] == "real":
+                self.clock.set_real()
+            else:
+                raise SettingsError("mode must be 'virtual' or 'real'")
+        if "advance" in command:
+            seconds = command["advance"]
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise SettingsError("advance must be a number of seconds >= 0")
+            if not self.clock.virtual:
+                raise SettingsError("only a virtual clock can be advanced; set {'mode': 'virtual'} first")
+            self.clock.advance(seconds)
+        return self.clock.snapshot()
+
+    def update_settings(self, changes: Any) -> dict:
+        if not isinstance(changes, dict):
+            raise SettingsError("settings must be a JSON object")
+        merged = copy.deepcopy(self.settings)
+        for key, value in changes.items():
+            if key == "quirks":
+                if not isinstance(value, dict):
+                    raise SettingsError("quirks must be an object of name: true|false")
+                for name, on in value.items():
+                    if name not in self.spec.quirks:
+                        raise SettingsError(f"unknown quirk {name!r}; known: {sorted(self.spec.quirks)}")
+                    if not isinstance(on, bool):
+                        raise SettingsError(f"quirk {name!r} must be true or false")
+                    merged["quirks"][name] = on
+            elif key == "rate_limit":
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise SettingsError("rate_limit must be a positive integer (requests per window)")
+                merged[key] = value
+            elif key in self.spec.extra_settings:
+                problem = self.spec.validate_setting(key, value) if self.spec.validate_setting else None
+                if problem:
+                    raise SettingsError(f"{key}: {problem}")
+                merged[key] = value
+            else:
+                known = ["quirks", "rate_limit", *self.spec.extra_settings]
+                raise SettingsError(f"unknown setting {key!r}; known: {known}")
+        self.settings = merged
+        self.limiter.limit = merged["rate_limit"]
+        return self.settings
+
+    def install_faults(self, rules: list[Any]) -> list[dict]:
+        self.faults.install(rules)
+        return self.faults.describe()
+
+    def snapshot(self) -> dict:
+        return {"vendor": self.spec.name, "clock": self.clock.snapshot(),
+                "settings": copy.deepcopy(self.settings), "faults": self.faults.describe(),
+                "backend": self.backend.snapshot()}
+
+    def restore(self, state: Any) -> None:
+        if not isinstance(state, dict) or not isinstance(state.get("backend"), dict):
+            raise SettingsError("state must be an object with a 'backend' object, as GET state returns")
+        if state.get("vendor", self.spec.name) != self.spec.name:
+            raise SettingsError(f"state is for vendor {state['vendor']!r}, not {self.spec.name!r}")
+        self.settings = self._default_settings()
+        self.update_settings(state.get("settings", {}))
+        self.faults.install([{k: v for k, v in r.items() if k != "fired"} for r in state.get("faults", [])])
+        clock = state.get("clock") or {}
+        if clock.get("mode") == "virtual":
+            self.clock.set_virtual(clock.get("now"))
+        self.backend.restore(state["backend"])
+
+
+def _in_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def create_app(spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None,
+               journal_size: int = 10_000) -> Flask:
+    from .control import control_blueprint
+
+    mock = Mock(spec, clock, journal_size)
+    if settings:
+        mock.update_settings(settings)
+    app = Flask(f"mocks.{spec.name}")
+    app.config["MAX_CONTENT_LENGTH"] = spec.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["mock"] = mock
+    app.register_blueprint(control_blueprint(mock))
+    app.register_blueprint(spec.make_blueprint(mock))
+
+    @app.errorhandler(MockError)
+    def vendor_error(exc: MockError) -> Response:
+        return exc.response()
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if request.path.startswith(CONTROL_PREFIX):
+            return Response(json.dumps({"error": exc.description}), exc.code, mimetype="application/json")
+        resp = spec.http_error(exc.code or 500, exc.description or "").response()
+        if exc.code == 405:
+            resp.headers["Allow"] = exc.get_response().headers.get("Allow", "")
+        return resp
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        g.error = "".join(traceback.format_exception(exc))[-4000:]
+        return spec.http_error(500, "internal error").response()
+
+    @app.before_request
+    def before() -> Response | None:
+        if request.path.startswith(CONTROL_PREFIX):
+            g.skip = True
+            return None
+        g.seq = mock.journal.next_seq()
+        g.time = mock.clock.now()
+        if not mock.faults:
+            return None
+        rule = mock.faults.match(request.method, request.path)
+        if rule is None:
+            return None
+        g.fault = rule
+        if rule.latency:
+            mock.clock.sleep(rule.latency) if mock.clock.virtual else time.sleep(rule.latency)
+        if rule.when == "before" and rule.effect != "latency":
+            return _fault_response(rule, spec)
+        return None
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        if g.get("skip"):
+            return response
+        rule: FaultRule | None = g.get("fault")
+        if rule is not None and rule.when == "after" and rule.effect != "latency":
+            response = _fault_response(rule, spec)
+        if rule is not None and rule.effect in ("drop", "truncate"):
+            request.environ["mockkit.action"] = rule.effect
+        if rule is not None and rule.latency:
+            request.environ["mockkit.latency"] = rule.latency
+        _journal_exchange(mock, response, rule)
+        return response
+
+    app.wsgi_app = ConnectionFaults(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _fault_response(rule: FaultRule, spec: VendorSpec) -> Response:
+    if rule.effect in ("drop", "truncate") and rule.body is None:
+        # The body a truncated answer starts with: whatever the vendor would say for this status.
+        return spec.http_error(rule.status, "injected fault").response()
+    if rule.body is None:
+        resp = spec.http_error(rule.status, "injected fault").response()
+    elif isinstance(rule.body, str):
+        resp = Response(rule.body, rule.status, mimetype="text/plain")
+    else:
+        resp = Response(json.dumps(rule.body), rule.status, mimetype="application/json")
+    for name, value in rule.headers.items():
+        resp.headers[name] = value
+    return resp
+
+
+def _journal_exchange(mock: Mock, response: Response, rule: FaultRule | None) -> None:
+    journal = mock.journal
+    keys = journal.sensitive_keys
+    entry = {
+        "seq": g.seq,
+        "type": "request",
+        "time": g.time,
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1"),
+        "account": g.get("account"),
+        "headers": journal.redact_headers(request.headers),
+        "body": body_preview(request.get_data(cache=True) if not _too_large(mock) else b"",
+                             request.content_type, keys),
+        "status": response.status_code,
+        "response_headers": dict(response.headers),
+        "response_body": None if response.direct_passthrough else body_preview(
+            response.get_data(), response.content_type, keys),
+        "rate_limit": g.get("rate_limit"),
+        "fault": rule.effect if rule is not None else None,
+        "error": g.get("error"),
+    }
+    journal.append(entry)
+
+
+def _too_large(mock: Mock) -> bool:
+    length = request.content_length
+    return length is not None and length > mock.spec.max_body_bytes
+
+
+class ConnectionFaults:
+    """WSGI wrapper that carries out 'drop' and 'truncate' once Flask has built the answer.
+
+    The server and the in-process transport put a `mockkit.drop` callable into the environ. A server
+    that offers none (granian) gets the faulted status answer instead.
+    """
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = self.app(environ, start_response)
+        action = environ.get("mockkit.action")
+        drop = environ.get("mockkit.drop")
+        if action is None or drop is None:
+            return body
+        data = b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+        if action == "drop":
+            drop()
+            return []
+        return _truncated(data, drop)
+
+
+def _truncated(data: bytes, drop: Callable[[], None]) -> Iterable[bytes]:
+    yield data[: len(data) // 2]
+    drop()

@@ -1,0 +1,139 @@
+"""Seeded fault rules: answer with a status and body, add latency, drop the connection or cut the body.
+
+A rule matches on method and a path regex, then fires for the next `times` matching requests, or with
+a seeded `probability`, or always. `when="before"` answers without the request reaching the vendor
+backend; `when="after"` lets the backend act (the write happens) and then spoils the answer, which is
+how a client meets "it timed out, but did it land?".
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Effect = Literal["respond", "drop", "truncate", "latency"]
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+class FaultRuleError(ValueError):
+    """A fault rule that cannot be installed; the message names the rule and field."""
+
+
+@dataclass
+class FaultRule:
+    effect: Effect = "respond"
+    method: str | None = None
+    path: str = ".*"
+    times: int | None = None
+    probability: float | None = None
+    seed: int = 0
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    latency: float = 0.0
+    when: Literal["before", "after"] = "before"
+    fired: int = 0
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.path)
+        self._rng = random.Random(self.seed)
+
+    @classmethod
+    def parse(cls, raw: Any, index: int = 0) -> FaultRule:
+        where = f"fault rule {index}"
+        if not isinstance(raw, dict):
+            raise FaultRuleError(f"{where}: must be an object")
+        known = {f for f in cls.__dataclass_fields__ if f != "fired"}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise FaultRuleError(f"{where}: unknown field {unknown[0]!r}")
+        checks: list[tuple[str, bool]] = [
+            ("effect", raw.get("effect", "respond") in ("respond", "drop", "truncate", "latency")),
+            ("method", raw.get("method") is None or str(raw.get("method")).upper() in METHODS),
+            ("path", isinstance(raw.get("path", ".*"), str)),
+            ("times", raw.get("times") is None or (_is_int(raw["times"]) and raw["times"] >= 0)),
+            ("probability", raw.get("probability") is None
+             or (_is_number(raw["probability"]) and 0 <= raw["probability"] <= 1)),
+            ("seed", _is_int(raw.get("seed", 0))),
+            ("status", _is_int(raw.get("status", 500)) and 100 <= raw.get("status", 500) <= 599),
+            ("headers", isinstance(raw.get("headers", {}), dict)
+             and all(isinstance(v, str) for v in raw.get("headers", {}).values())),
+            ("latency", _is_number(raw.get("latency", 0)) and 0 <= raw.get("latency", 0) <= 300),
+            ("when", raw.get("when", "before") in ("before", "after")),
+        ]
+        for name, ok in checks:
+            if not ok:
+                raise FaultRuleError(f"{where}: invalid {name!r}: {raw.get(name)!r}")
+        values = dict(raw)
+        if values.get("method"):
+            values["method"] = values["method"].upper()
+        try:
+            return cls(**values)
+        except re.error as exc:
+            raise FaultRuleError(f"{where}: invalid 'path' regex: {exc}") from None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        return self._pattern.search(path) is not None
+
+    def fire(self) -> bool:
+        """Decide (and count) whether this matching request gets the fault."""
+        if self.times is not None and self.fired >= self.times:
+            return False
+        if self.probability is not None and self._rng.random() >= self.probability:
+            return False
+        self.fired += 1
+        return True
+
+    def describe(self) -> dict:
+        data = asdict(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class FaultSet:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+
+    def install(self, raw_rules: list[Any]) -> list[FaultRule]:
+        """Replace the rules; all are validated before any is installed."""
+        rules = [FaultRule.parse(raw, i) for i, raw in enumerate(raw_rules)]
+        with self._lock:
+            self._rules = rules
+        return rules
+
+    def add(self, rule: FaultRule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules = []
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def match(self, method: str, path: str) -> FaultRule | None:
+        if not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path) and rule.fire():
+                    return rule
+        return None
+
+    def describe(self) -> list[dict]:
+        with self._lock:
+            return [rule.describe() for rule in self._rules]

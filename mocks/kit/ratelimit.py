@@ -1,0 +1,58 @@
+"""Fixed-window request counters keyed by credential.
+
+Windows are aligned to multiples of the period on the mock's clock, as vendors' "per minute" limits
+are. The limiter only decides; each vendor renders its own 429 body and headers from the decision.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from .clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: float  # clock time when the current window ends
+    now: float
+
+    @property
+    def reset_seconds(self) -> int:
+        """Whole seconds until the next window, never 0 (a client told 0 would retry too early)."""
+        return max(1, math.ceil(self.reset_at - self.now - 1e-9))
+
+    def as_journal(self, key: str) -> dict:
+        return {"key": key, "limit": self.limit, "remaining": self.remaining, "reset_at": self.reset_at,
+                "allowed": self.allowed}
+
+
+class RateLimiter:
+    def __init__(self, clock: Clock, limit: int, period: float) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.period = period
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (window start, requests counted)
+
+    def hit(self, key: str) -> Decision:
+        """Count one request for `key`; a refused request does not use up the window."""
+        now = self.clock.now()
+        start = math.floor(now / self.period) * self.period
+        with self._lock:
+            window_start, used = self._windows.get(key, (start, 0))
+            if window_start != start:
+                used = 0
+            allowed = used < self.limit
+            if allowed:
+                used += 1
+            self._windows[key] = (start, used)
+        return Decision(allowed, self.limit, self.limit - used, start + self.period, now)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()

@@ -1,0 +1,105 @@
+"""In-process transport: a `requests` adapter that calls a WSGI app directly, no sockets.
+
+Mount it on a session (`session.mount("http://mock/", WSGIAdapter(app))`) and a client written for
+the real vendor runs unchanged against the mock, in microseconds per call. Connection faults surface
+as the exceptions `requests` raises for the real thing.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+
+class WSGIAdapter(BaseAdapter):
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        url = urlsplit(request.url)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif not isinstance(body, bytes):
+            body = body.read() if hasattr(body, "read") else b"".join(body)
+        dropped: list[bool] = []
+        environ = {
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(url.path, "latin-1") or "/",
+            "QUERY_STRING": url.query,
+            "SERVER_NAME": url.hostname or "mock",
+            "SERVER_PORT": str(url.port or 80),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": url.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "mockkit.drop": lambda: dropped.append(True),
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key != "CONTENT_LENGTH":
+                environ[f"HTTP_{key}"] = value
+        status_line: list[str] = []
+        header_list: list[tuple[str, str]] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            status_line[:] = [status]
+            header_list[:] = headers
+
+        app_iter = self.app(environ, start_response)
+        try:
+            content = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        latency = environ.get("mockkit.latency", 0)
+        if dropped:
+            action = environ.get("mockkit.action")
+            error_class = requests.exceptions.ChunkedEncodingError if action == "truncate" else \
+                requests.exceptions.ConnectionError
+            raise error_class(f"connection {'cut mid-body' if action == 'truncate' else 'dropped'} "
+                              "by an injected fault", request=request)
+        read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
+        if read_timeout is not None and latency > read_timeout:
+            raise requests.exceptions.ReadTimeout(f"read timed out after {read_timeout} s (injected latency "
+                                                  f"{latency} s)", request=request)
+        response = requests.Response()
+        code, _, reason = status_line[0].partition(" ")
+        response.status_code, response.reason = int(code), reason
+        merged: dict[str, str] = {}
+        for name, value in header_list:
+            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        response.headers = CaseInsensitiveDict(merged)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response._content = content
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def in_process_session(app: Any, base_url: str = "http://mock") -> requests.Session:
+    session = requests.Session()
+    session.mount(base_url.rstrip("/") + "/", WSGIAdapter(app))
+    return session

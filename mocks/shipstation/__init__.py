@@ -1,0 +1,49 @@
+"""ShipStation V1 products mock: Basic auth, 40 requests/minute per key pair, full-replace PUT."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from mocks.kit.app import VendorSpec, create_app as create_kit_app
+from mocks.kit.clock import Clock
+
+from .errors import http_error
+from .models import ShipStationBackend
+from .routes import make_blueprint
+
+NAME = "shipstation"
+CREDENTIALS = {"api_key": "test-key", "api_secret": "test-secret"}
+QUIRKS = {
+    # V1 answers a bad key pair with plain text "401 Unauthorized"; the V1 OpenAPI lists JSON instead.
+    "json_401": False,
+    # Refuse a PUT that omits writable fields (400) instead of nulling them, as V1 documents it does.
+    "reject_partial_updates": False,
+}
+
+
+def _validate_setting(key: str, value: Any) -> str | None:
+    if key == "accounts" and not (isinstance(value, dict) and value
+                                  and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        return "must be a non-empty object of API key: API secret"
+    return None
+
+
+SPEC = VendorSpec(
+    name=NAME,
+    version="v1",
+    make_backend=ShipStationBackend,
+    make_blueprint=make_blueprint,
+    http_error=http_error,
+    credentials=CREDENTIALS,
+    rate_limit=40,
+    rate_period=60.0,
+    quirks=QUIRKS,
+    extra_settings={"accounts": {CREDENTIALS["api_key"]: CREDENTIALS["api_secret"]}},
+    validate_setting=_validate_setting,
+)
+
+
+def create_app(*, clock: Clock | None = None, settings: dict | None = None) -> Flask:
+    return create_kit_app(SPEC, clock=clock, settings=settings)
