@@ -140,7 +140,7 @@ class Mock:
             if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
                 raise SettingsError("advance must be a number of seconds >= 0")
             if not self.clock.virtual:
-                raise SettingsError("only a virtual clock can be advanced; set {'mode': 'virtual'} first")
+                self.clock.set_virtual()  # advancing a real clock freezes it at "now", then moves it
             self.clock.advance(seconds)
         return self.clock.snapshot()
 

@@ -161,6 +161,9 @@ class ShipStationBackend:
         """Full replace: what the body omits becomes null, as the V1 documentation warns."""
         if not isinstance(body, dict):
             raise InvalidRequest()
+        with self._lock:
+            if product_id not in self._account(key).products:
+                raise NotFound()
         if "productId" in body and body["productId"] is not None and body["productId"] != product_id:
             raise InvalidRequest()
         for name, value in body.items():
@@ -276,8 +279,8 @@ class ListQuery:
                 category_id=_int_param(q.get("productcategoryid")),
                 type_id=_int_param(q.get("producttypeid")),
                 tag_id=_int_param(q.get("tagid")),
-                start=parse_date(q["startdate"]) if q.get("startdate") else None,
-                end=parse_date(q["enddate"]) if q.get("enddate") else None,
+                start=parse_date(q["startdate"]) if "startdate" in q else None,
+                end=parse_date(q["enddate"]) if "enddate" in q else None,
                 show_inactive=_bool_param(q.get("showinactive")),
                 page=_int_param(q.get("page"), default=1),
                 page_size=_int_param(q.get("pagesize"), default=DEFAULT_PAGE_SIZE),
@@ -321,7 +324,7 @@ class ListQuery:
 
 
 def _int_param(text: str | None, default: int | None = None) -> int | None:
-    if text is None or text == "":
+    if text is None:
         return default
     text = text.strip()
     if not text.lstrip("-").isdigit():
@@ -330,7 +333,7 @@ def _int_param(text: str | None, default: int | None = None) -> int | None:
 
 
 def _bool_param(text: str | None) -> bool:
-    if text is None or text == "":
+    if text is None:
         return False
     lowered = text.strip().lower()
     if lowered not in ("true", "false"):

@@ -1,0 +1,142 @@
+"""Contract conformance: schemathesis over every operation of a vendor's contract, in process or on a URL.
+
+Used by `catalog-harness check`, `catalog-harness contract` and the test suite, so all three mean the
+same thing by "conforms".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+
+import contracts
+
+from .vendors import VendorHarness
+
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+@dataclass
+class OperationResult:
+    vendor: str
+    operation: str
+    mode: str
+    examples: int = 0
+    seconds: float = 0.0
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass
+class ContractRun:
+    vendor: str
+    contract: str
+    results: list[OperationResult] = field(default_factory=list)
+    excluded_checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def load(contract: str, app: Any = None, base_url: str | None = None) -> Any:
+    schema = schemathesis.openapi.from_path(contracts.path(contract), config=schemathesis.Config())
+    if app is not None:
+        schema.app = app  # wins over base_url (tooling-notes G12), so one schema per target
+    elif base_url:
+        schema.config.update(base_url=base_url.rstrip("/"))
+    return schema
+
+
+def excluded(names: Iterable[str]) -> list[Any]:
+    import schemathesis.checks as checks
+
+    return [getattr(checks, name) for name in names]
+
+
+def run_contract(
+    vendor: VendorHarness,
+    contract: str | None = None,
+    *,
+    app: Any = None,
+    base_url: str | None = None,
+    auth: Callable[[Any], dict[str, str]] | None = None,
+    max_examples: int = 25,
+    seed: int = 0,
+    read_only: bool = False,
+    modes: Iterable[GenerationMode] = MODES,
+    excluded_checks: dict[str, str] | None = None,
+    on_result: Callable[[OperationResult], None] | None = None,
+) -> ContractRun:
+    """Run every operation (reads only with read_only) in each mode; one result per operation and mode."""
+    contract = contract or vendor.name
+    excluded_checks = vendor.excluded_checks if excluded_checks is None else excluded_checks
+    if app is None and base_url is None:
+        app = vendor.create_app(settings=vendor.contract_settings)
+    schema = load(contract, app=app, base_url=base_url)
+    skip = excluded(excluded_checks)
+    _register_auth(schema, auth or vendor.contract_auth)
+    run = ContractRun(vendor.name, contract, excluded_checks=dict(excluded_checks))
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if read_only and operation.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            continue
+        for mode in modes:
+            outcome = _run_operation(operation, mode, skip, max_examples, seed, base_url)
+            outcome.vendor = vendor.name
+            run.results.append(outcome)
+            if on_result:
+                on_result(outcome)
+    return run
+
+
+def _register_auth(schema: Any, sign: Callable[[Any], dict[str, str]]) -> None:
+    """An auth provider, so schemathesis knows where auth lives and its ignored_auth check can strip it.
+
+    `set()` runs when a case is generated, with the body already chosen, so signature schemes can sign it.
+    """
+
+    @schema.auth()
+    class VendorAuth:
+        def get(self, case: Any, ctx: Any) -> bool:
+            return True
+
+        def set(self, case: Any, data: Any, ctx: Any) -> None:
+            case.headers = {**(case.headers or {}), **sign(case)}
+
+
+def _run_operation(operation: Any, mode: GenerationMode, skip: list[Any], max_examples: int, seed: int,
+                   base_url: str | None) -> OperationResult:
+    outcome = OperationResult("", f"{operation.method.upper()} {operation.path}", mode.value)
+    started = time.perf_counter()
+
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              print_blob=False)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def conforms(case: Any) -> None:
+        outcome.examples += 1
+        kwargs = {"base_url": base_url} if base_url else {}
+        case.call_and_validate(excluded_checks=skip, **kwargs)
+
+    conforms._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
+    try:
+        conforms()
+    except (Exception, BaseExceptionGroup) as exc:  # a FailureGroup, or the API was unreachable
+        outcome.failure = _describe(exc)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 4000 else text[:4000] + "\n…"

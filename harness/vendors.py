@@ -1,0 +1,48 @@
+"""The vendors the harness knows, and what the harness needs to know about each.
+
+Each vendor's `harness/clients/<vendor>.py` defines `HARNESS = VendorHarness(...)`. Modules are
+imported on first use, so `catalog-harness serve shipstation` never imports the other vendors.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+# name -> module defining HARNESS. Add a vendor here once its slice lands.
+REGISTRY: dict[str, str] = {
+    "shipstation": "harness.clients.shipstation",
+}
+
+
+@dataclass(frozen=True)
+class VendorHarness:
+    name: str
+    create_app: Callable[..., Flask]
+    credentials: dict[str, str]
+    # Headers that authenticate one generated contract case (signature schemes get the whole case).
+    contract_auth: Callable[[Any], dict[str, str]]
+    # Settings for contract runs, e.g. a rate limit high enough that fuzzing meets the API, not 429s.
+    contract_settings: dict[str, Any] = field(default_factory=dict)
+    # schemathesis check name -> why it is excluded for this vendor (printed in reports).
+    excluded_checks: dict[str, str] = field(default_factory=dict)
+    # Seeds the mock with products before a contract run so reads and updates meet real data.
+    contract_seed: list[dict] = field(default_factory=list)
+    # Environment variable name -> credentials key, for `contract --base-url` against a real API.
+    env_credentials: dict[str, str] = field(default_factory=dict)
+    # The property-run adapter (harness.properties.VendorAdapter), set by vendors that have one.
+    adapter: Any = None
+
+
+def names() -> list[str]:
+    return list(REGISTRY)
+
+
+def get(name: str) -> VendorHarness:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown vendor {name!r}; known: {', '.join(REGISTRY)}")
+    return importlib.import_module(REGISTRY[name]).HARNESS
