@@ -1,19 +1,241 @@
-"""ShipStation V1: canonical ↔ vendor mapping, and the reference sync client."""
+"""ShipStation V1: canonical ↔ vendor mapping, the checks' adapter, and the reference sync client.
+
+The client pages through all products (each listed item is the whole resource), matches them to the
+source by normalised SKU, and for each changed one merges the fields the source owns into that
+resource and PUTs it back: V1's PUT is a full replace, so anything not sent is lost. It waits exactly until X-Rate-Limit-Reset when a window
+is used up, on the injected clock, and retries 5xx and connection errors a bounded number of times.
+"""
 
 from __future__ import annotations
 
 import base64
+import json
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mocks import shipstation as mock
+import requests
 
+from mocks import shipstation as mock
+from mocks.kit.clock import Clock
+
+from ..catalog import Product
+from ..sync import RequestLog, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
+OZ_PER_KG = Decimal("35.27396195")
+CM_PER_INCH = Decimal("2.54")
+CENT = Decimal("0.01")
+NUMERIC_TOLERANCE = 0.0051  # values are sent rounded to 2 places; anything closer is the same value
+PAGE_SIZE = 500  # the V1 maximum: fewest list requests
 
 
 def basic_auth(key: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+def _money(value: Decimal | None) -> float | None:
+    return None if value is None else float(value.quantize(CENT, ROUND_HALF_UP))
+
+
+def to_vendor(product: Product) -> dict[str, Any]:
+    """The fields the source owns, in V1 names and units (ounces; inches, as US accounts use)."""
+
+    def convert(value: Decimal | None, factor: Decimal, divide: bool = False) -> float | None:
+        if value is None:
+            return None
+        return _money(value / factor if divide else value * factor)
+
+    return {
+        "name": product.name,
+        "price": _money(product.price),
+        "defaultCost": _money(product.cost),
+        "weightOz": convert(product.weight_kg, OZ_PER_KG),
+        "length": convert(product.length_cm, CM_PER_INCH, divide=True),
+        "width": convert(product.width_cm, CM_PER_INCH, divide=True),
+        "height": convert(product.height_cm, CM_PER_INCH, divide=True),
+        "customsDescription": product.customs_description,
+        "customsValue": _money(product.customs_value),
+        "customsTariffNo": product.hs_code,
+        "customsCountryCode": product.country_of_origin,
+        "warehouseLocation": product.warehouse_location,
+        "upc": product.barcode,
+        "active": product.active,
+    }
+
+
+OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
+
+
+def _same(desired: Any, actual: Any) -> bool:
+    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
+        return abs(desired - actual) <= NUMERIC_TOLERANCE
+    return desired == actual
+
+
+class ShipStationAdapter:
+    name = "shipstation"
+    can_create = False
+    announces_remaining = True
+    max_retries = 3
+    ignored_fields = ("modifyDate",)
+    write_methods = ("PUT", "POST", "DELETE")
+
+    def record_sku(self, record: dict) -> str | None:
+        return record.get("sku")
+
+    def record_id(self, record: dict) -> Any:
+        return record.get("productId")
+
+    def owned_fields(self) -> tuple[str, ...]:
+        return OWNED_FIELDS
+
+    def changed_fields(self, product: Product, record: dict) -> list[str]:
+        desired = to_vendor(product)
+        return [name for name, value in desired.items() if not _same(value, record.get(name))]
+
+    def is_write(self, entry: dict) -> bool:
+        return entry["method"] in self.write_methods and entry["path"].startswith("/products")
+
+    def rejections(self, entry: dict) -> list[tuple[str, str]]:
+        """A refused PUT (4xx other than auth and rate limit) names its SKU in the body it sent."""
+        if not self.is_write(entry) or entry["status"] in (401, 403, 404, 429) or not 400 <= entry["status"] < 500:
+            return []
+        try:
+            sku = json.loads(entry.get("body") or "{}").get("sku")
+            reason = json.loads(entry.get("response_body") or "{}").get("message", "")
+        except (ValueError, AttributeError):
+            return []
+        return [(sku, reason)] if isinstance(sku, str) else []
+
+    def created_skus(self, entry: dict) -> list[str]:
+        return []  # V1 cannot create
+
+    # -- for property runs ---------------------------------------------------------------------------------
+    fault_targets = [("GET", r"^/products$"), ("PUT", r"^/products/\d+$")]
+
+    def existing_records(self, remote: list[Product]) -> Any:
+        """What ShipStation holds: the mapped fields plus fields only ShipStation has, which must survive."""
+        from hypothesis import strategies as st
+
+        vendor_only = st.fixed_dictionaries({}, optional={
+            "internalNotes": st.text(max_size=20),
+            "fulfillmentSku": st.text(min_size=1, max_size=10),
+            "productCategory": st.builds(lambda i, n: {"categoryId": i, "name": n}, st.integers(1, 99),
+                                         st.text(min_size=1, max_size=10)),
+            "tags": st.lists(st.builds(lambda i: {"tagId": i, "name": f"tag{i}"}, st.integers(1, 9)),
+                             max_size=2, unique_by=lambda t: t["tagId"]),
+            "defaultCarrierCode": st.sampled_from(["fedex", "ups", "usps"]),
+            "defaultConfirmation": st.sampled_from(["none", "delivery", "signature"]),
+            "noCustoms": st.booleans(),
+            "thumbnailURL": st.just("https://img.example/p.png"),
+        })
+        return st.tuples(*[vendor_only.map(lambda extra, p=p: {**to_vendor(p), "sku": p.sku, **extra})
+                           for p in remote]).map(list)
+
+    def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> ShipStationClient:
+        return ShipStationClient(base_url, session=session, clock=clock)
+
+
+ADAPTER = ShipStationAdapter()
+
+
+class ShipStationClient:
+    def __init__(self, base_url: str, api_key: str = CREDENTIALS["api_key"],
+                 api_secret: str = CREDENTIALS["api_secret"], *, session: requests.Session | None = None,
+                 clock: Clock | None = None, max_retries: int = 3, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = basic_auth(api_key, api_secret)
+        self.clock = clock or Clock()
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.log: list[RequestLog] = []
+        self._remaining: int | None = None
+        self._reset_at = 0.0
+
+    # -- transport ---------------------------------------------------------------------------------------
+    def _wait_for_window(self) -> None:
+        if self._remaining == 0:
+            self.clock.sleep(self._reset_at - self.clock.now())
+            self._remaining = None
+
+    def _note_rate_limit(self, response: requests.Response) -> None:
+        remaining, reset = response.headers.get("X-Rate-Limit-Remaining"), response.headers.get("X-Rate-Limit-Reset")
+        if remaining is not None and reset is not None:
+            self._remaining, self._reset_at = int(remaining), self.clock.now() + int(reset)
+
+    def request(self, method: str, path: str, *, action: str, source_id: str | None = None,
+                vendor_id: Any = None, body: dict | None = None) -> requests.Response | None:
+        """Send once, plus bounded retries for 429, 5xx and connection errors; None if all failed."""
+        response: requests.Response | None = None
+        for attempt in range(self.max_retries + 1):
+            self._wait_for_window()
+            error = None
+            try:
+                response = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
+            except requests.RequestException as exc:
+                response, error = None, exc
+            self.log.append(RequestLog(source_id, vendor_id, path, method,
+                                       response.status_code if response is not None else None,
+                                       json.dumps(body) if body is not None else None, attempt,
+                                       iso(self.clock.now()), action if error is None else f"{action}: {error}"))
+            if response is not None:
+                self._note_rate_limit(response)
+                if response.status_code == 429:
+                    self._remaining = 0  # wait for the reset the headers announced
+                    continue
+                if response.status_code < 500:
+                    return response
+            if attempt < self.max_retries:
+                self.clock.sleep(0.5 * 2**attempt)
+        return response
+
+    # -- API ---------------------------------------------------------------------------------------------
+    def list_all(self) -> list[dict]:
+        products: list[dict] = []
+        page = 1
+        while True:
+            response = self.request("GET", f"/products?showInactive=true&pageSize={PAGE_SIZE}&page={page}",
+                                    action="list")
+            if response is None or response.status_code != 200:
+                raise SyncError(f"listing products failed: {_reason(response)}")
+            data = response.json()
+            products.extend(data["products"])
+            if page >= data["pages"]:
+                return products
+            page += 1
+
+    def sync(self, source: list[Product]) -> SyncReport:
+        report = SyncReport(log=self.log)
+        plan = plan_sync(source, self.list_all(), ADAPTER)
+        report.unchanged = [p.sku for p in plan.unchanged]
+        report.missing_upstream = [p.sku for p in plan.create]  # V1 has no create: say so
+        for product, listed in plan.update:
+            # The listing returned each whole resource: merge into it, so the full-replace PUT keeps every
+            # field the source does not own, at one request per changed product.
+            product_id = listed["productId"]
+            merged = {**listed, **to_vendor(product)}
+            response = self.request("PUT", f"/products/{product_id}", action="update", source_id=product.sku,
+                                    vendor_id=product_id, body=merged)
+            if response is not None and response.status_code == 200:
+                report.updated.append(product.sku)
+            else:
+                report.errors[product.sku] = _reason(response)
+        return report
+
+
+class SyncError(RuntimeError):
+    pass
+
+
+def _reason(response: requests.Response | None) -> str:
+    if response is None:
+        return "no answer (connection failed)"
+    try:
+        return str(response.json().get("message") or response.text)
+    except ValueError:
+        return f"{response.status_code} {response.text[:200]}"
 
 
 def _contract_auth(case: Any) -> dict[str, str]:
@@ -27,4 +249,5 @@ HARNESS = VendorHarness(
     contract_auth=_contract_auth,
     contract_settings={"rate_limit": 1_000_000_000},
     env_credentials={"SHIPSTATION_API_KEY": "api_key", "SHIPSTATION_API_SECRET": "api_secret"},
+    adapter=ADAPTER,
 )

@@ -1,0 +1,132 @@
+"""Drive a sync client against a vendor mock, in process on a virtual clock, and judge the outcome.
+
+`run_once` is one run (sync, then the same sync again for idempotence). `property_run` lets
+hypothesis generate the vendor's existing state, a source catalogue and a fault plan, runs the
+client on each, applies every check, and shrinks a failure to a minimal scenario.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+
+from mocks.kit.clock import Clock
+from mocks.kit.transport import in_process_session
+
+from .catalog import Product
+from .properties import CheckFailure, ChecksFailed, RunRecord, run_checks
+from .strategies import Scenario, scenarios
+from .sync import SyncReport
+from .vendors import VendorHarness
+
+BASE_URL = "http://mock"
+ExtraChecks = dict[str, Callable[[RunRecord], list[CheckFailure]]]
+
+
+@dataclass
+class RunResult:
+    record: RunRecord
+    failures: dict[str, list[CheckFailure]]
+    requests: int  # sent by the first sync
+    simulated_seconds: float  # virtual time the first sync took
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.failures.values())
+
+    def all_failures(self) -> list[CheckFailure]:
+        return [f for found in self.failures.values() for f in found]
+
+
+def run_once(harness: VendorHarness, source: list[Product], existing: list[dict], faults: list[dict] | None = None,
+             client_factory: Callable[..., Any] | None = None, extra_checks: ExtraChecks | None = None,
+             settings_: dict | None = None) -> RunResult:
+    adapter = harness.adapter
+    factory = client_factory or adapter.make_client
+    clock = Clock(virtual=True)
+    app = harness.create_app(clock=clock, settings=settings_)
+    mock = app.extensions["mock"]
+    account = mock.backend.default_account
+    mock.backend.seed(account, existing)
+    before = mock.backend.products(account)
+    mock.install_faults(faults or [])
+    started = clock.now()
+    report = _sync(factory, app, clock, source)
+    elapsed = clock.now() - started
+    journal = mock.journal.entries()
+    after = mock.backend.products(account)
+    mock.faults.clear()
+    mock.journal.clear()
+    second = _sync(factory, app, clock, source)
+    record = RunRecord(adapter, source, before, after, journal, report, mock.journal.entries(), second)
+    requests = sum(1 for e in journal if e.get("type") == "request")
+    return RunResult(record, run_checks(record, extra_checks), requests, elapsed)
+
+
+def _sync(factory: Callable[..., Any], app: Any, clock: Clock, source: list[Product]) -> SyncReport:
+    client = factory(base_url=BASE_URL, session=in_process_session(app, BASE_URL), clock=clock)
+    try:
+        return client.sync(source)
+    except Exception as exc:  # a crashing client is a finding, not a harness error
+        report = SyncReport()
+        report.errors["*"] = "client raised " + "".join(traceback.format_exception_only(exc)).strip()
+        return report
+
+
+@dataclass
+class PropertyOutcome:
+    vendor: str
+    examples: int = 0
+    failures: list[CheckFailure] = field(default_factory=list)
+    scenario: dict | None = None  # the minimal failing scenario
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.error is None
+
+    def check_status(self, names: list[str]) -> dict[str, bool]:
+        failed = {f.check for f in self.failures}
+        return {name: name not in failed and self.error is None for name in names}
+
+
+def property_run(harness: VendorHarness, examples: int = 25, seed: int = 0,
+                 client_factory: Callable[..., Any] | None = None, extra_checks: ExtraChecks | None = None,
+                 on_example: Callable[[int], None] | None = None) -> PropertyOutcome:
+    adapter = harness.adapter
+    outcome = PropertyOutcome(harness.name)
+    last: dict[str, Any] = {}
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, print_blob=False,
+              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @given(scenario=scenarios(adapter.fault_targets), data=_data())
+    def sync_satisfies_checks(scenario: Scenario, data: Any) -> None:
+        existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
+        outcome.examples += 1
+        if on_example:
+            on_example(outcome.examples)
+        result = run_once(harness, scenario.source, existing, scenario.faults, client_factory, extra_checks)
+        if not result.ok:
+            last.update(scenario=scenario.describe() | {"existing": existing}, failures=result.all_failures())
+            raise ChecksFailed(result.all_failures())
+
+    try:
+        sync_satisfies_checks()
+    except ChecksFailed:
+        outcome.failures = last["failures"]
+        outcome.scenario = last["scenario"]
+    except Exception as exc:
+        outcome.error = "".join(traceback.format_exception_only(exc)).strip()
+    return outcome
+
+
+def _data() -> Any:
+    from hypothesis import strategies as st
+
+    return st.data()

@@ -1,0 +1,81 @@
+"""Plan a sync: diff the source catalogue against what the vendor holds, through a vendor's mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from .catalog import Product, normalise_sku
+
+
+class Mapping(Protocol):
+    """The part of a vendor adapter a plan needs."""
+
+    def record_sku(self, record: dict) -> str | None: ...
+    def changed_fields(self, product: Product, record: dict) -> list[str]: ...
+
+
+@dataclass
+class Plan:
+    create: list[Product] = field(default_factory=list)
+    update: list[tuple[Product, dict]] = field(default_factory=list)
+    unchanged: list[Product] = field(default_factory=list)
+
+
+def plan_sync(source: list[Product], remote: list[dict], mapping: Mapping) -> Plan:
+    """Match by normalised SKU; a product is updated only when a field the source owns differs."""
+    by_key: dict[str, dict] = {}
+    for record in remote:
+        sku = mapping.record_sku(record)
+        if sku is not None:
+            by_key.setdefault(normalise_sku(sku), record)
+    plan = Plan()
+    for product in source:
+        record = by_key.get(product.key)
+        if record is None:
+            plan.create.append(product)
+        elif mapping.changed_fields(product, record):
+            plan.update.append((product, record))
+        else:
+            plan.unchanged.append(product)
+    return plan
+
+
+@dataclass
+class RequestLog:
+    """One request as the Starshipit planning guide asks integrations to log it."""
+
+    source_id: str | None
+    vendor_id: Any
+    endpoint: str
+    method: str
+    status: int | None
+    body: str | None
+    retry_count: int
+    timestamp: str
+    action: str
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    missing_upstream: list[str] = field(default_factory=list)  # in the source, absent at a vendor that can't create
+    errors: dict[str, str] = field(default_factory=dict)  # SKU -> the vendor's reason
+    log: list[RequestLog] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
+                "deleted": len(self.deleted), "missing_upstream": len(self.missing_upstream),
+                "errors": len(self.errors), "requests": len(self.log)}
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+
+
+def same_key(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and normalise_sku(a) == normalise_sku(b)
