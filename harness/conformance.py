@@ -13,6 +13,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 import contracts
@@ -30,6 +31,7 @@ class OperationResult:
     examples: int = 0
     seconds: float = 0.0
     failure: str | None = None
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,6 +133,8 @@ def _run_operation(operation: Any, mode: GenerationMode, skip: list[Any], max_ex
     conforms._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     try:
         conforms()
+    except Unsatisfiable:
+        outcome.note = f"no {mode.value} input exists for this operation (it takes no parameters or body)"
     except (Exception, BaseExceptionGroup) as exc:  # a FailureGroup, or the API was unreachable
         outcome.failure = _describe(exc)
     outcome.seconds = time.perf_counter() - started

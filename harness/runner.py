@@ -99,6 +99,7 @@ def property_run(harness: VendorHarness, examples: int = 25, seed: int = 0,
                  client_factory: Callable[..., Any] | None = None, extra_checks: ExtraChecks | None = None,
                  on_example: Callable[[int], None] | None = None) -> PropertyOutcome:
     adapter = harness.adapter
+    extra_checks = harness.property_checks if extra_checks is None else extra_checks
     outcome = PropertyOutcome(harness.name)
     last: dict[str, Any] = {}
 

@@ -127,18 +127,15 @@ class Mock:
         self.limiter.limit = self.spec.rate_limit
         self.set_clock(self._initial_clock)
 
-    def set_clock(self, command: dict) -> dict:
-        if "mode" in command:
-            if command["mode"] == "virtual":
-                self.clock.set_virtual(command.get("now"))
-            elif command["mode"] == "real":
-                self.clock.set_real()
-            else:
-                raise SettingsError("mode must be 'virtual' or 'real'")
-        if "advance" in command:
-            seconds = command["advance"]
-            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-                raise SettingsError("advance must be a number of seconds >= 0")
+    def set_clock(self, command: Any) -> dict:
+        """{"mode": "virtual"|"real", "now": epoch?} and/or {"advance": seconds}."""
+        _validate_clock_command(command)
+        mode, now, seconds = command.get("mode"), command.get("now"), command.get("advance")
+        if mode == "virtual":
+            self.clock.set_virtual(now)
+        elif mode == "real":
+            self.clock.set_real()
+        if seconds is not None:
             if not self.clock.virtual:
                 self.clock.set_virtual()  # advancing a real clock freezes it at "now", then moves it
             self.clock.advance(seconds)
@@ -184,17 +181,52 @@ class Mock:
                 "backend": self.backend.snapshot()}
 
     def restore(self, state: Any) -> None:
+        """Restore a snapshot. Everything is validated first: a bad document changes nothing."""
         if not isinstance(state, dict) or not isinstance(state.get("backend"), dict):
             raise SettingsError("state must be an object with a 'backend' object, as GET state returns")
         if state.get("vendor", self.spec.name) != self.spec.name:
             raise SettingsError(f"state is for vendor {state['vendor']!r}, not {self.spec.name!r}")
+        current = self.settings
         self.settings = self._default_settings()
-        self.update_settings(state.get("settings", {}))
-        self.faults.install([{k: v for k, v in r.items() if k != "fired"} for r in state.get("faults", [])])
-        clock = state.get("clock") or {}
-        if clock.get("mode") == "virtual":
-            self.clock.set_virtual(clock.get("now"))
-        self.backend.restore(state["backend"])
+        try:
+            settings = self.update_settings(state.get("settings") or {})
+        finally:
+            self.settings = current
+        rules = [FaultRule.parse({k: v for k, v in r.items() if k != "fired"} if isinstance(r, dict) else r, i)
+                 for i, r in enumerate(state.get("faults") or [])]
+        clock = state.get("clock")
+        if clock is not None and not isinstance(clock, dict):
+            raise SettingsError("clock must be an object like {'mode': 'virtual', 'now': 1767225600}")
+        if clock:
+            _validate_clock_command(clock)
+        self.backend.restore(state["backend"])  # atomic in each backend
+        self.settings = settings
+        self.limiter.limit = settings["rate_limit"]
+        self.faults.clear()
+        for rule in rules:
+            self.faults.add(rule)
+        if clock:
+            self.set_clock({k: v for k, v in clock.items() if k in ("mode", "now")})
+
+
+MAX_EPOCH = 4_102_444_800  # 2100-01-01
+MAX_ADVANCE = 31_536_000  # a year
+
+
+def _validate_clock_command(command: Any) -> None:
+    if not isinstance(command, dict):
+        raise SettingsError("the clock command must be an object")
+    mode, now, seconds = command.get("mode"), command.get("now"), command.get("advance")
+    if mode not in (None, "virtual", "real"):
+        raise SettingsError("mode must be 'virtual' or 'real'")
+    if now is not None and not _number_between(now, 0, MAX_EPOCH):
+        raise SettingsError(f"now must be epoch seconds between 0 and {MAX_EPOCH}")
+    if seconds is not None and not _number_between(seconds, 0, MAX_ADVANCE):
+        raise SettingsError(f"advance must be a number of seconds between 0 and {MAX_ADVANCE}")
+
+
+def _number_between(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
 
 
 def _in_request() -> bool:

@@ -230,14 +230,21 @@ class ShipStationBackend:
                                  for key, a in self.accounts.items()}}
 
     def restore(self, state: dict) -> None:
+        """Replace every account from a snapshot; a bad snapshot leaves the current state as it was."""
         accounts = state.get("accounts", {})
-        if not isinstance(accounts, dict):
-            raise InvalidRequest("backend.accounts must be an object")
+        if not isinstance(accounts, dict) or not all(isinstance(a, dict) for a in accounts.values()):
+            raise InvalidRequest("backend.accounts must be an object of account: {products, next_id}")
+        staged = ShipStationBackend(self.mock)
+        for key, data in accounts.items():
+            products = data.get("products", [])
+            if not isinstance(products, list):
+                raise InvalidRequest(f"backend.accounts[{key!r}].products must be a list")
+            staged.seed(key, products)
+            next_id = data.get("next_id", 1)
+            if _is_int(next_id):
+                staged.accounts[key].next_id = max(staged.accounts[key].next_id, next_id)
         with self._lock:
-            self.accounts.clear()
-            for key, data in accounts.items():
-                self.seed(key, data.get("products", []))
-                self.accounts[key].next_id = max(self.accounts[key].next_id, data.get("next_id", 1))
+            self.accounts = staged.accounts
 
     def run_jobs(self) -> dict:
         return {"ran": 0}  # V1 products have no async work

@@ -1,0 +1,111 @@
+"""pytest fixtures for users' own suites: `<vendor>_mock` for every vendor, e.g. `shipstation_mock`.
+
+Each fixture serves the vendor's mock on an ephemeral 127.0.0.1 port for the session and resets it
+before every test. The handle it yields gives the base URL, the credentials, and direct control of
+state, faults, clock, settings and journal (no HTTP round trip), plus an in-process session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+
+class MockHandle:
+    def __init__(self, name: str, app: Any, base_url: str, credentials: dict[str, str]) -> None:
+        self.name = name
+        self.app = app
+        self.mock = app.extensions["mock"]
+        self.base_url = base_url
+        self.url = base_url
+        self.credentials = credentials
+
+    # state
+    def reset(self) -> None:
+        self.mock.reset()
+
+    def seed(self, products: list[dict], account: str | None = None) -> list[dict]:
+        return self.mock.backend.seed(account or self.mock.backend.default_account, products)
+
+    def products(self, account: str | None = None) -> list[dict]:
+        return self.mock.backend.products(account or self.mock.backend.default_account)
+
+    def state(self) -> dict:
+        return self.mock.snapshot()
+
+    def restore(self, state: dict) -> None:
+        self.mock.restore(state)
+
+    # behaviour
+    def faults(self, *rules: dict) -> list[dict]:
+        return self.mock.install_faults(list(rules))
+
+    def settings(self, **changes: Any) -> dict:
+        return self.mock.update_settings(changes)
+
+    def quirk(self, name: str, on: bool = True) -> dict:
+        return self.mock.update_settings({"quirks": {name: on}})
+
+    @property
+    def clock(self) -> Any:
+        return self.mock.clock
+
+    def freeze(self) -> None:
+        self.mock.set_clock({"mode": "virtual"})
+
+    def advance(self, seconds: float) -> None:
+        self.mock.set_clock({"advance": seconds})
+
+    def run_jobs(self) -> dict:
+        return self.mock.backend.run_jobs()
+
+    def journal(self, limit: int | None = None) -> list[dict]:
+        return self.mock.journal.entries(limit)
+
+    def requests(self) -> list[dict]:
+        return [e for e in self.journal() if e["type"] == "request"]
+
+    def session(self) -> requests.Session:
+        """A requests session that calls the app in process (base URL http://mock)."""
+        from mocks.kit.transport import in_process_session
+
+        return in_process_session(self.app)
+
+
+def _server_fixture(name: str) -> Any:
+    @pytest.fixture(scope="session", name=f"_{name}_server")
+    def server() -> Iterator[tuple[Any, Any]]:
+        from harness import vendors
+        from mocks.kit.server import ServerThread
+
+        harness = vendors.get(name)
+        app = harness.create_app()
+        with ServerThread(app) as srv:
+            yield harness, srv
+
+    return server
+
+
+def _mock_fixture(name: str) -> Any:
+    @pytest.fixture(name=f"{name}_mock")
+    def handle(request: pytest.FixtureRequest) -> MockHandle:
+        harness, srv = request.getfixturevalue(f"_{name}_server")
+        srv.app.extensions["mock"].reset()
+        return MockHandle(name, srv.app, srv.base_url, dict(harness.credentials))
+
+    handle.__doc__ = f"The {name} mock on a real port, reset for this test: .base_url, .credentials, .seed()…"
+    return handle
+
+
+def _install() -> None:
+    from harness.vendors import REGISTRY
+
+    for vendor in REGISTRY:
+        globals()[f"_{vendor}_server"] = _server_fixture(vendor)
+        globals()[f"{vendor}_mock"] = _mock_fixture(vendor)
+
+
+_install()

@@ -1,0 +1,75 @@
+"""Results as a terminal table, JSON and JUnit XML. One Result per thing that passed or failed."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+@dataclass
+class Result:
+    vendor: str
+    suite: str  # "contract" | "property" | …
+    name: str
+    ok: bool
+    seconds: float = 0.0
+    detail: str | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def table(results: list[Result], title: str) -> Table:
+    grid = Table(title=title, title_justify="left", show_lines=False)
+    for column, style in (("vendor", "bold"), ("suite", ""), ("check", ""), ("result", ""), ("time", "dim")):
+        grid.add_column(column, style=style, justify="right" if column == "time" else "left")
+    for r in results:
+        verdict = "[green]pass[/]" if r.ok else "[red]FAIL[/]"
+        grid.add_row(r.vendor, r.suite, r.name, verdict, f"{r.seconds:.1f}s")
+    return grid
+
+
+def print_results(console: Console, results: list[Result], title: str) -> None:
+    console.print(table(results, title))
+    for r in results:
+        if not r.ok:
+            console.rule(f"[red]{r.vendor} · {r.suite} · {r.name}")
+            if r.failures:
+                for failure in r.failures[:20]:
+                    console.print(f"- {failure.get('text') or failure}", markup=False, highlight=False)
+            if r.detail:
+                console.print(r.detail, markup=False, highlight=False)
+    failed = sum(1 for r in results if not r.ok)
+    summary = f"{len(results) - failed} passed, {failed} failed"
+    console.print(f"[red]{summary}[/]" if failed else f"[green]{summary}[/]")
+
+
+def to_json(results: list[Result], **meta: Any) -> str:
+    return json.dumps({**meta, "ok": all(r.ok for r in results), "results": [asdict(r) for r in results]},
+                      indent=2, default=str)
+
+
+def write_junit(path: str | Path, results: list[Result], name: str) -> None:
+    suites = ET.Element("testsuites", name=name, tests=str(len(results)),
+                        failures=str(sum(not r.ok for r in results)))
+    grouped: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        grouped.setdefault((r.vendor, r.suite), []).append(r)
+    for (vendor, suite), items in grouped.items():
+        element = ET.SubElement(suites, "testsuite", name=f"{vendor}.{suite}", tests=str(len(items)),
+                                failures=str(sum(not r.ok for r in items)),
+                                time=f"{sum(r.seconds for r in items):.3f}")
+        for r in items:
+            case = ET.SubElement(element, "testcase", classname=f"{vendor}.{suite}", name=r.name,
+                                 time=f"{r.seconds:.3f}")
+            if not r.ok:
+                texts = [f.get("text") or json.dumps(f) for f in r.failures] + ([r.detail] if r.detail else [])
+                failure = ET.SubElement(case, "failure", message=(texts[0] if texts else "failed")[:500])
+                failure.text = "\n".join(texts)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,67 @@
+"""Shiptheory v1 mock: bearer tokens from POST /v1/token, products, shipments that upsert the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from mocks.kit.app import VendorSpec, create_app as create_kit_app
+from mocks.kit.clock import Clock
+
+from .errors import http_error
+from .models import PRODUCT_UPDATES, ShiptheoryBackend, mint_token
+from .routes import make_blueprint
+
+NAME = "shiptheory"
+CREDENTIALS = {"email": "test@example.com", "password": "test-password"}
+QUIRKS = {
+    # Count POST /v1/token against the account's 1 request/second. Undocumented; off, so a client can log
+    # in and make its first call in the same second.
+    "rate_limit_token_requests": False,
+    # A shipment line whose SKU is not in the catalogue creates it even when product updates are off
+    # (use_catalogue*). The article says creation happens for every order; off answers 400 instead.
+    "create_missing_when_updates_disabled": True,
+    # Under plain "Use Catalogue Product Info" a line's own price (value) is ignored; only the
+    # "+ Discounts" variant keeps it (product catalogue settings article). Off follows the catalogue
+    # article instead, where line prices always override.
+    "use_catalogue_ignores_line_price": True,
+}
+SETTINGS: dict[str, Any] = {
+    "product_updates": "update_catalogue",
+    "lock_product_data": False,
+    "accounts": {CREDENTIALS["email"]: CREDENTIALS["password"]},
+}
+
+__all__ = ["CREDENTIALS", "NAME", "SPEC", "create_app", "mint_token"]
+
+
+def _validate_setting(key: str, value: Any) -> str | None:
+    if key == "product_updates" and value not in PRODUCT_UPDATES:
+        return f"must be one of {', '.join(PRODUCT_UPDATES)}"
+    if key == "lock_product_data" and not isinstance(value, bool):
+        return "must be true or false"
+    if key == "accounts" and not (isinstance(value, dict) and value
+                                  and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        return "must be a non-empty object of email: password"
+    return None
+
+
+SPEC = VendorSpec(
+    name=NAME,
+    version="v1",
+    make_backend=ShiptheoryBackend,
+    make_blueprint=make_blueprint,
+    http_error=http_error,
+    credentials=CREDENTIALS,
+    rate_limit=1,
+    rate_period=1.0,
+    quirks=QUIRKS,
+    extra_settings=SETTINGS,
+    validate_setting=_validate_setting,
+    sensitive_headers=frozenset({"authorization"}),
+)
+
+
+def create_app(*, clock: Clock | None = None, settings: dict | None = None) -> Flask:
+    return create_kit_app(SPEC, clock=clock, settings=settings)

@@ -1,0 +1,122 @@
+"""Shiptheory v1 errors (vendor-notes §3.2, §3.5, §7).
+
+Two envelopes: CakePHP's `{"message", "url", "code"}` for everything that is not validation, and
+`{"error": {field: {rule: message}}}` for validation failures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mocks.kit.app import MockError
+
+
+def _request_path() -> str:
+    """The path the error is about; the envelope carries it as `url`. Empty outside a request."""
+    from flask import has_request_context, request
+
+    return request.path if has_request_context() else ""
+
+
+class ShiptheoryError(MockError):
+    status = 400
+    message = "Bad Request"
+
+    def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__({"message": message or self.message, "url": _request_path(), "code": self.status},
+                         headers=headers)
+
+
+class BadRequest(ShiptheoryError):
+    status = 400
+
+
+class Unauthorized(ShiptheoryError):
+    status = 401
+    message = "Unauthorized"
+
+
+class NotFound(ShiptheoryError):
+    status = 404
+    message = "Not Found"
+
+
+class MethodNotAllowed(ShiptheoryError):
+    status = 405
+    message = "Method Not Allowed"
+
+
+class PayloadTooLarge(ShiptheoryError):
+    status = 413
+    message = "Request Entity Too Large"
+
+
+class UnsupportedMediaType(ShiptheoryError):
+    status = 415
+    message = "Unsupported Media Type"
+
+
+class TooManyRequests(ShiptheoryError):
+    status = 429
+    message = "Too Many Requests"
+
+
+class InternalError(ShiptheoryError):
+    status = 500
+    message = "An Internal Error Has Occurred."
+
+
+class ValidationFailed(MockError):
+    """`{"error": {field: {rule: message}}}`; several fields can fail at once."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, dict[str, str]]) -> None:
+        super().__init__({"error": errors})
+        self.errors = errors
+
+
+# Rule names and texts in CakePHP's validator style, which the documented sku.unique example follows.
+MESSAGES: dict[str, str] = {
+    "_required": "This field is required",
+    "_empty": "This field cannot be left empty",
+    "scalar": "The provided value is invalid",
+    "numeric": "The provided value must be a number",
+    "integer": "The provided value must be an integer",
+    "range": "The provided value must be between 0 and 9999999.99",
+    "positive": "The provided value must be greater than 0",
+    "url": "The provided value must be a jpg, jpeg, png or webp URL",
+    "array": "The provided value must be a list",
+    "object": "The provided value must be an object",
+    "sku_unique": "A product with this SKU already exists",
+    "reference_unique": "A shipment with this reference already exists",
+}
+
+
+def max_length_message(limit: int) -> str:
+    return f"The provided value must be no more than {limit} characters long"
+
+
+def rule(name: str, message: Any = None) -> dict[str, str]:
+    key = "unique" if name.endswith("_unique") else name
+    return {key: message or MESSAGES[name]}
+
+
+def http_error(status: int, description: str) -> MockError:
+    """A failure outside the vendor's handlers (routing, body parsing, crashes), in Shiptheory's shape."""
+    by_status: dict[int, type[ShiptheoryError]] = {
+        401: Unauthorized, 404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
+        415: UnsupportedMediaType, 429: TooManyRequests,
+    }
+    if status in by_status:
+        return by_status[status]()
+    if status >= 500:
+        error = InternalError()
+        error.status = status
+        error.body["code"] = status
+        return error
+    error = BadRequest()
+    if status in (403, 406, 409, 422):
+        error.status = status
+        error.body["code"] = status
+    return error

@@ -1,0 +1,105 @@
+"""Starshipit Product Catalogue routes: gateway, rate limit, account, then parse → backend → serialise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from mocks.kit.app import Mock
+
+from .errors import (
+    InvalidApiKey,
+    InvalidSubscription,
+    RateLimitExceeded,
+    UnsupportedMediaType,
+    ValidationError,
+)
+from .models import StarshipitBackend
+
+CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+
+
+def make_blueprint(mock: Mock) -> Blueprint:
+    backend: StarshipitBackend = mock.backend  # type: ignore[assignment]
+    bp = Blueprint("starshipit", __name__, url_prefix="/api")
+
+    @bp.before_request
+    def gateway_then_account() -> None:
+        # APIM checks the subscription key and counts the request before Starshipit sees the API key.
+        subscription = request.headers.get("Ocp-Apim-Subscription-Key", "")
+        if not backend.valid_subscription_key(subscription):
+            raise InvalidSubscription()
+        mock.limiter.limit = backend.requests_per_second()
+        decision = mock.rate_limit(subscription)
+        if not decision.allowed:
+            raise RateLimitExceeded(decision.reset_seconds)
+        api_key = request.headers.get("StarShipIT-Api-Key", "")
+        if not backend.valid_api_key(api_key):
+            raise InvalidApiKey()
+        g.account = api_key
+
+    @bp.get("/products")
+    def list_products() -> Response:
+        return _json(backend.list_products(g.account, request.args.to_dict()))
+
+    @bp.post("/products")
+    def create_product() -> Response:
+        return _json(backend.create_product(g.account, _json_body()))
+
+    @bp.put("/products/update")
+    def update_product() -> Response:
+        return _json(backend.update_product(g.account, _json_body()))
+
+    @bp.delete("/products/delete")
+    def delete_products() -> Response:
+        return _json(backend.delete_products(g.account, _json_body()))
+
+    @bp.get("/products/template")
+    def template() -> Response:
+        return _csv(backend.template_csv(), "product-template.csv")
+
+    @bp.get("/products/export")
+    def export() -> Response:
+        return _csv(backend.export_csv(g.account), "products.csv")
+
+    @bp.post("/products/import")
+    def import_products() -> Response:
+        return _json(backend.import_csv(g.account, _csv_upload()))
+
+    return bp
+
+
+def _json_body() -> Any:
+    raw = request.get_data()  # over the size cap: 413 from the app's error handler
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValidationError("body", "The request body must be UTF-8 encoded JSON.") from None
+    except (ValueError, RecursionError):
+        raise ValidationError("body", "The request body is not valid JSON.") from None
+
+
+def _csv_upload() -> bytes:
+    """The CSV as multipart field `file`, or as the raw body (vendor-notes §7)."""
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationError("file", "The file field is required.")
+        return upload.read()
+    if mimetype in CSV_TYPES:
+        return request.get_data()
+    raise UnsupportedMediaType("Content-Type",
+                               "Send the CSV as multipart/form-data field file, or as text/csv.")
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload), status, mimetype="application/json")
+
+
+def _csv(text: str, filename: str) -> Response:
+    response = Response(text, 200, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,93 @@
+"""Tocobagus (Omni) HMAC partner signing: the one implementation, shared by the mock and the clients.
+
+Base string (vendor-notes §7): METHOD, the path without /api/v1 and without the query string, one
+`name:value` line for each signed header that is present (in SIGNED_HEADERS order, names lower-case),
+then the lower-case hex SHA-256 of the raw body, joined by "\\n". The signature is the lower-case hex
+HMAC-SHA256 of that string with the partner secret, sent as `sha256=<hex>` (bare hex is accepted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+API_PREFIX = "/api/v1"
+SIGNED_HEADERS = ("x-partner-client-id", "x-store-client-id", "x-store-token", "x-timestamp")
+SIGNATURE_PREFIX = "sha256="
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one encoding of JSON bodies that get signed (client, contract serializer, tests, webhooks)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def wire_bytes(value: Any) -> bytes:
+    """Raw bytes pass through untouched, so a signer and a sender that both use this agree (G9)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return canonical_json(value)
+
+
+def signing_path(path: str) -> str:
+    """The path as signed: without the query string and without the /api/v1 prefix."""
+    path = path.split("?", 1)[0] or "/"
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        path = path[len(API_PREFIX):] or "/"
+    return path
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def base_string(method: str, path: str, headers: Mapping[str, str], body: bytes) -> str:
+    """`path` must already be the signing path; headers match case-insensitively."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    lines = [method.upper(), path]
+    lines += [f"{name}:{lowered[name]}" for name in SIGNED_HEADERS if name in lowered]
+    lines.append(body_hash(body))
+    return "\n".join(lines)
+
+
+def sign(secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes) -> str:
+    """Lower-case hex HMAC-SHA256 of the base string; `path` may still carry /api/v1 or a query."""
+    message = base_string(method, signing_path(path), headers, body).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(signature_hex: str) -> str:
+    return SIGNATURE_PREFIX + signature_hex
+
+
+def parse_signature(value: str) -> str:
+    """The hex digest from `sha256=<hex>` or bare `<hex>` (the endpoint pages send bare hex)."""
+    value = value.strip()
+    if value[: len(SIGNATURE_PREFIX)].lower() == SIGNATURE_PREFIX:
+        value = value[len(SIGNATURE_PREFIX):]
+    return value.lower()
+
+
+def verify(secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes,
+           provided: str) -> bool:
+    """Constant-time comparison of the provided signature with the expected one."""
+    expected = sign(secret, method, path, headers, body)
+    return hmac.compare_digest(expected.encode("ascii"), parse_signature(provided).encode("utf-8", "replace"))
+
+
+def signed_headers(secret: str, method: str, path: str, body: bytes, *, partner_client_id: str,
+                   timestamp_ms: int, store_client_id: str | None = None,
+                   store_token: str | None = None) -> dict[str, str]:
+    """Every auth header for one request, signature included."""
+    headers = {"x-partner-client-id": partner_client_id}
+    if store_client_id is not None:
+        headers["x-store-client-id"] = store_client_id
+    if store_token is not None:
+        headers["x-store-token"] = store_token
+    headers["x-timestamp"] = str(timestamp_ms)
+    headers["x-signature"] = signature_header(sign(secret, method, path, headers, body))
+    return headers
