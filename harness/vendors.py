@@ -16,6 +16,8 @@ from flask import Flask
 # name -> module defining HARNESS. Add a vendor here once its slice lands.
 REGISTRY: dict[str, str] = {
     "shipstation": "harness.clients.shipstation",
+    "starshipit": "harness.clients.starshipit",
+    "shiptheory": "harness.clients.shiptheory",
 }
 
 

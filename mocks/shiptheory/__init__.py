@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.kit.app import VendorSpec, create_app as create_kit_app
+from mocks.kit.app import VendorSpec
+from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
 
 from .errors import http_error
@@ -41,8 +42,11 @@ def _validate_setting(key: str, value: Any) -> str | None:
         return f"must be one of {', '.join(PRODUCT_UPDATES)}"
     if key == "lock_product_data" and not isinstance(value, bool):
         return "must be true or false"
-    if key == "accounts" and not (isinstance(value, dict) and value
-                                  and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+    if key == "accounts" and not (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
         return "must be a non-empty object of email: password"
     return None
 

@@ -23,8 +23,9 @@ class ShiptheoryError(MockError):
     message = "Bad Request"
 
     def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__({"message": message or self.message, "url": _request_path(), "code": self.status},
-                         headers=headers)
+        super().__init__(
+            {"message": message or self.message, "url": _request_path(), "code": self.status}, headers=headers
+        )
 
 
 class BadRequest(ShiptheoryError):
@@ -105,8 +106,12 @@ def rule(name: str, message: Any = None) -> dict[str, str]:
 def http_error(status: int, description: str) -> MockError:
     """A failure outside the vendor's handlers (routing, body parsing, crashes), in Shiptheory's shape."""
     by_status: dict[int, type[ShiptheoryError]] = {
-        401: Unauthorized, 404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
-        415: UnsupportedMediaType, 429: TooManyRequests,
+        401: Unauthorized,
+        404: NotFound,
+        405: MethodNotAllowed,
+        413: PayloadTooLarge,
+        415: UnsupportedMediaType,
+        429: TooManyRequests,
     }
     if status in by_status:
         return by_status[status]()

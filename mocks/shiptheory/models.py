@@ -52,9 +52,22 @@ STRING_LIMITS: dict[str, int] = {
 }
 NUMBER_FIELDS = ("price", "weight", "length", "width", "height")
 # Every catalogue field, in the order of the documented View Product example.
-PRODUCT_FIELDS = ("sku", "name", "price", "weight", "barcode", "commodity_code", "commodity_description",
-                  "commodity_manucountry", "commodity_composition", "length", "width", "height", "mid_code",
-                  "thumbnail_url")
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "price",
+    "weight",
+    "barcode",
+    "commodity_code",
+    "commodity_description",
+    "commodity_manucountry",
+    "commodity_composition",
+    "length",
+    "width",
+    "height",
+    "mid_code",
+    "thumbnail_url",
+)
 # A jpg/jpeg/png/webp URL. The contract carries the same pattern, so the two agree on every string;
 # printable ASCII only, because \s differs between Python and the contract's regex engine.
 IMAGE_URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[!-~]*\.([jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])"
@@ -63,16 +76,38 @@ SORT_FIELDS = ("sku", "name", "price", "weight", "created", "modified")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 
 # Shipment lines: `value` is the line's price; the rest copy onto the catalogue field of the same name.
-LINE_TO_CATALOGUE = {"name": "name", "value": "price", "weight": "weight", "barcode": "barcode",
-                     "commodity_code": "commodity_code", "commodity_description": "commodity_description",
-                     "commodity_manucountry": "commodity_manucountry",
-                     "commodity_composition": "commodity_composition", "mid_code": "mid_code"}
+LINE_TO_CATALOGUE = {
+    "name": "name",
+    "value": "price",
+    "weight": "weight",
+    "barcode": "barcode",
+    "commodity_code": "commodity_code",
+    "commodity_description": "commodity_description",
+    "commodity_manucountry": "commodity_manucountry",
+    "commodity_composition": "commodity_composition",
+    "mid_code": "mid_code",
+}
 LINE_ONLY_LIMITS = {"customisation": 255, "batch_number": 100}
 PRODUCT_UPDATES = ("update_catalogue", "use_catalogue", "use_catalogue_with_discounts")
 # What a shipment line shows, in order.
-LINE_FIELDS = ("sku", "name", "qty", "value", "weight", "barcode", "commodity_code", "commodity_description",
-               "commodity_manucountry", "commodity_composition", "mid_code", "length", "width", "height",
-               "customisation", "batch_number")
+LINE_FIELDS = (
+    "sku",
+    "name",
+    "qty",
+    "value",
+    "weight",
+    "barcode",
+    "commodity_code",
+    "commodity_description",
+    "commodity_manucountry",
+    "commodity_composition",
+    "mid_code",
+    "length",
+    "width",
+    "height",
+    "customisation",
+    "batch_number",
+)
 
 
 def format_time(epoch: float) -> str:
@@ -222,7 +257,11 @@ def read_token(token: str) -> dict[str, Any] | None:
         claims = json.loads(_unb64(parts[1]))
     except (ValueError, UnicodeError):
         return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str) or not _is_number(claims.get("exp")):
+    if (
+        not isinstance(claims, dict)
+        or not isinstance(claims.get("sub"), str)
+        or not _is_number(claims.get("exp"))
+    ):
         return None
     return claims
 
@@ -267,8 +306,11 @@ class ShiptheoryBackend:
 
     # -- auth ------------------------------------------------------------------------------------------
     def issue_token(self, body: Any) -> dict:
-        if not isinstance(body, dict) or not isinstance(body.get("email"), str) \
-                or not isinstance(body.get("password"), str):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("email"), str)
+            or not isinstance(body.get("password"), str)
+        ):
             raise Unauthorized()
         email, password = body["email"], body["password"]
         expected = self.mock.settings["accounts"].get(email)
@@ -328,8 +370,14 @@ class ShiptheoryBackend:
             changed = self._apply(account, product_id, clean)
             result = {"success": True, "product": _public(product)}
         if changed:
-            self.mock.side_effect("product.updated", account=key, sku=product["sku"], source="api",
-                                  fields=changed, **({"renamed_from": sku} if new_sku != sku else {}))
+            self.mock.side_effect(
+                "product.updated",
+                account=key,
+                sku=product["sku"],
+                source="api",
+                fields=changed,
+                **({"renamed_from": sku} if new_sku != sku else {}),
+            )
         return result
 
     def list_products(self, key: str, query: dict[str, str]) -> dict:
@@ -345,16 +393,26 @@ class ShiptheoryBackend:
             account = self._account(key)
             found = [(pid, account.products[pid]) for pid in sorted(account.products)]
         if sort:
-            found.sort(key=lambda item: (_sort_value(item[1][sort]), item[0]), reverse=direction.lower() == "desc")
+            found.sort(
+                key=lambda item: (_sort_value(item[1][sort]), item[0]), reverse=direction.lower() == "desc"
+            )
         elif direction.lower() == "desc":
             found.reverse()
         total = len(found)
         pages = max(1, math.ceil(total / limit))  # CakePHP's paginator: an empty result is still page 1
         if page > pages:
             raise NotFound()
-        items = [_public(p) for _, p in found[(page - 1) * limit:page * limit]]
-        return {"products": items, "pagination": {"page": page, "pages": pages, "results": total,
-                                                  "results_per_page": len(items), "limit": limit}}
+        items = [_public(p) for _, p in found[(page - 1) * limit : page * limit]]
+        return {
+            "products": items,
+            "pagination": {
+                "page": page,
+                "pages": pages,
+                "results": total,
+                "results_per_page": len(items),
+                "limit": limit,
+            },
+        }
 
     # -- shipments -------------------------------------------------------------------------------------
     def book_shipment(self, key: str, body: Any) -> dict:
@@ -366,17 +424,31 @@ class ShiptheoryBackend:
             if reference in account.shipments:
                 raise ValidationFailed({"reference": rule("reference_unique")})
             if mode != "update_catalogue" and not self.mock.quirk("create_missing_when_updates_disabled"):
-                missing = {f"products.{i}.sku": rule("exists", "This product is not in the product catalogue")
-                           for i, line in enumerate(lines) if line["sku"] not in account.by_sku}
+                missing = {
+                    f"products.{i}.sku": rule("exists", "This product is not in the product catalogue")
+                    for i, line in enumerate(lines)
+                    if line["sku"] not in account.by_sku
+                }
                 if missing:
                     raise ValidationFailed(missing)
             booked_lines = [self._book_line(key, account, line, mode) for line in lines]
-            shipment = Shipment(reference, format_time(self.mock.clock.now()), bool(settings["lock_product_data"]),
-                                mode, booked_lines)
+            shipment = Shipment(
+                reference,
+                format_time(self.mock.clock.now()),
+                bool(settings["lock_product_data"]),
+                mode,
+                booked_lines,
+            )
             account.shipments[reference] = shipment
             view = self._shipment_view(account, shipment)
-        self.mock.side_effect("shipment.booked", account=key, reference=reference, product_updates=mode,
-                              locked=shipment.locked, skus=[line["sku"] for line in lines])
+        self.mock.side_effect(
+            "shipment.booked",
+            account=key,
+            reference=reference,
+            product_updates=mode,
+            locked=shipment.locked,
+            skus=[line["sku"] for line in lines],
+        )
         return {"success": True, **view}
 
     def view_shipment(self, key: str, reference: str) -> dict:
@@ -397,19 +469,35 @@ class ShiptheoryBackend:
         elif mode == "update_catalogue":
             changed = self._apply(account, product_id, given)  # "if any information is different"
             if changed:
-                self.mock.side_effect("product.updated", account=key, sku=line["sku"], source="shipment",
-                                      fields=changed)
+                self.mock.side_effect(
+                    "product.updated", account=key, sku=line["sku"], source="shipment", fields=changed
+                )
         price = line.get("value")
         if mode == "use_catalogue" and self.mock.quirk("use_catalogue_ignores_line_price"):
             price = None  # plain "Use Catalogue Product Info": only the discounts variant keeps a line price
-        return Line(product_id, line["qty"], price, line.get("weight"), line.get("customisation"),
-                    line.get("batch_number"), copy.deepcopy(account.products[product_id]))
+        return Line(
+            product_id,
+            line["qty"],
+            price,
+            line.get("weight"),
+            line.get("customisation"),
+            line.get("batch_number"),
+            copy.deepcopy(account.products[product_id]),
+        )
 
     def _shipment_view(self, account: Account, shipment: Shipment) -> dict:
-        return {"shipment": {"reference": shipment.reference, "created": shipment.created,
-                             "locked": shipment.locked, "product_updates": shipment.product_updates,
-                             "products": [effective_line(line, account.products[line.product_id],
-                                                         shipment.locked) for line in shipment.lines]}}
+        return {
+            "shipment": {
+                "reference": shipment.reference,
+                "created": shipment.created,
+                "locked": shipment.locked,
+                "product_updates": shipment.product_updates,
+                "products": [
+                    effective_line(line, account.products[line.product_id], shipment.locked)
+                    for line in shipment.lines
+                ],
+            }
+        }
 
     # -- shared ----------------------------------------------------------------------------------------
     def _insert(self, account: Account, clean: dict[str, Any], stamps: dict[str, str] | None = None) -> dict:
@@ -472,35 +560,48 @@ class ShiptheoryBackend:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"tokens_issued": self.tokens_issued, "accounts": {
-                key: {"next_id": a.next_id,
-                      "products": [{"id": i, **a.products[i]} for i in sorted(a.products)],
-                      "shipments": [_shipment_state(s) for s in a.shipments.values()]}
-                for key, a in self.accounts.items()}}
+            return {
+                "tokens_issued": self.tokens_issued,
+                "accounts": {
+                    key: {
+                        "next_id": a.next_id,
+                        "products": [{"id": i, **a.products[i]} for i in sorted(a.products)],
+                        "shipments": [_shipment_state(s) for s in a.shipments.values()],
+                    }
+                    for key, a in self.accounts.items()
+                },
+            }
 
     def restore(self, state: dict) -> None:
+        """Replace everything with a snapshot; built aside first, so a bad document changes nothing."""
         accounts = state.get("accounts", {})
         if not isinstance(accounts, dict):
             raise BadRequest("backend.accounts must be an object")
         try:
-            with self._lock:
-                self.accounts.clear()
-                self.tokens_issued = int(state.get("tokens_issued", 0))
-                for key, data in accounts.items():
-                    account = self._account(key)
-                    for raw in data.get("products", []):
-                        product = {name: raw.get(name, _default(name)) for name in (*PRODUCT_FIELDS, "created",
-                                                                                     "modified")}
-                        account.products[raw["id"]] = product
-                        account.by_sku[product["sku"]] = raw["id"]
-                    account.next_id = max([data.get("next_id", 1), *(i + 1 for i in account.products)])
-                    for raw in data.get("shipments", []):
-                        lines = [Line(**line) for line in raw["lines"]]
-                        account.shipments[raw["reference"]] = Shipment(
-                            raw["reference"], raw["created"], raw["locked"], raw["product_updates"], lines)
+            built: dict[str, Account] = {}
+            for key, data in accounts.items():
+                account = built[key] = Account()
+                for raw in data.get("products", []):
+                    product = {
+                        name: raw.get(name, _default(name))
+                        for name in (*PRODUCT_FIELDS, "created", "modified")
+                    }
+                    account.products[int(raw["id"])] = product
+                    account.by_sku[product["sku"]] = int(raw["id"])
+                account.next_id = max([int(data.get("next_id", 1)), *(i + 1 for i in account.products)])
+                for raw in data.get("shipments", []):
+                    lines = [Line(**line) for line in raw["lines"]]
+                    if any(line.product_id not in account.products for line in lines):
+                        raise ValueError(f"shipment {raw['reference']!r} names a product that is not there")
+                    account.shipments[raw["reference"]] = Shipment(
+                        raw["reference"], raw["created"], bool(raw["locked"]), raw["product_updates"], lines
+                    )
+            tokens_issued = int(state.get("tokens_issued", 0))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.reset()
             raise BadRequest(f"backend state is not one this mock wrote: {exc!r}") from None
+        with self._lock:
+            self.accounts = built
+            self.tokens_issued = tokens_issued
 
     def run_jobs(self) -> dict:
         return {"ran": 0}  # nothing here is asynchronous
@@ -509,19 +610,40 @@ class ShiptheoryBackend:
 def effective_line(line: Line, live: dict[str, Any], locked: bool) -> dict[str, Any]:
     """What a shipment line books with: base values, the line's own price/weight, line-only fields."""
     base = line.booked if locked else live
-    values = {name: base[name] for name in ("sku", "name", "barcode", "commodity_code", "commodity_description",
-                                            "commodity_manucountry", "commodity_composition", "mid_code",
-                                            "length", "width", "height")}
-    values.update(qty=line.qty, value=base["price"] if line.price is None else line.price,
-                  weight=base["weight"] if line.weight is None else line.weight,
-                  customisation=line.customisation or "", batch_number=line.batch_number or "")
+    values = {
+        name: base[name]
+        for name in (
+            "sku",
+            "name",
+            "barcode",
+            "commodity_code",
+            "commodity_description",
+            "commodity_manucountry",
+            "commodity_composition",
+            "mid_code",
+            "length",
+            "width",
+            "height",
+        )
+    }
+    values.update(
+        qty=line.qty,
+        value=base["price"] if line.price is None else line.price,
+        weight=base["weight"] if line.weight is None else line.weight,
+        customisation=line.customisation or "",
+        batch_number=line.batch_number or "",
+    )
     return {name: values[name] for name in LINE_FIELDS}
 
 
 def _shipment_state(shipment: Shipment) -> dict:
-    return {"reference": shipment.reference, "created": shipment.created, "locked": shipment.locked,
-            "product_updates": shipment.product_updates,
-            "lines": [copy.deepcopy(line.__dict__) for line in shipment.lines]}
+    return {
+        "reference": shipment.reference,
+        "created": shipment.created,
+        "locked": shipment.locked,
+        "product_updates": shipment.product_updates,
+        "lines": [copy.deepcopy(line.__dict__) for line in shipment.lines],
+    }
 
 
 def _default(name: str) -> Any:

@@ -86,9 +86,11 @@ def _csv_upload() -> bytes:
     mimetype = request.mimetype
     if mimetype == "multipart/form-data":
         upload = request.files.get("file")
-        if upload is None:
-            raise ValidationError("file", "The file field is required.")
-        return upload.read()
+        if upload is not None:
+            return upload.read()
+        if "file" in request.form:  # a part sent without a filename is a plain form field
+            return request.form["file"].encode("utf-8")
+        raise ValidationError("file", "The file field is required.")
     if mimetype in CSV_TYPES:
         return request.get_data()
     raise UnsupportedMediaType("Content-Type",

@@ -24,9 +24,15 @@ class TocobagusError(MockError):
     message = "Internal server error"
     hint = "Please try again later"
 
-    def __init__(self, context: dict[str, Any] | None = None, *, message: str | None = None,
-                 hint: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        context: dict[str, Any] | None = None,
+        *,
+        message: str | None = None,
+        hint: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(None, status=status, headers=headers)
         self.context = context or {}
         if message is not None:
@@ -35,10 +41,15 @@ class TocobagusError(MockError):
             self.hint = hint
 
     def envelope(self, now: float, request_id: str) -> dict[str, Any]:
-        return {"success": False,
-                "error": {"code": self.code, "message": self.message,
-                          "details": {"timestamp": iso_time(now), "hint": self.hint, "context": self.context}},
-                "requestId": request_id}
+        return {
+            "success": False,
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "details": {"timestamp": iso_time(now), "hint": self.hint, "context": self.context},
+            },
+            "requestId": request_id,
+        }
 
     def response(self) -> Response:
         if has_app_context() and "mock" in current_app.extensions:
@@ -65,7 +76,10 @@ class UnknownPartner(TocobagusError):
 
 class InvalidTimestamp(TocobagusError):
     status, code = 401, "AUTH_003"
-    message, hint = "Invalid or expired timestamp", "x-timestamp must be UNIX epoch milliseconds within 300 seconds"
+    message, hint = (
+        "Invalid or expired timestamp",
+        "x-timestamp must be UNIX epoch milliseconds within 300 seconds",
+    )
 
 
 class ReplayedRequest(TocobagusError):

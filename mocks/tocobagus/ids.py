@@ -33,5 +33,3 @@ class Ids:
     def reset(self) -> None:
         with self._lock:
             self.counters.clear()
-
-

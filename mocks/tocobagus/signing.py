@@ -37,7 +37,7 @@ def signing_path(path: str) -> str:
     """The path as signed: without the query string and without the /api/v1 prefix."""
     path = path.split("?", 1)[0] or "/"
     if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-        path = path[len(API_PREFIX):] or "/"
+        path = path[len(API_PREFIX) :] or "/"
     return path
 
 
@@ -68,20 +68,29 @@ def parse_signature(value: str) -> str:
     """The hex digest from `sha256=<hex>` or bare `<hex>` (the endpoint pages send bare hex)."""
     value = value.strip()
     if value[: len(SIGNATURE_PREFIX)].lower() == SIGNATURE_PREFIX:
-        value = value[len(SIGNATURE_PREFIX):]
+        value = value[len(SIGNATURE_PREFIX) :]
     return value.lower()
 
 
-def verify(secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes,
-           provided: str) -> bool:
+def verify(
+    secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes, provided: str
+) -> bool:
     """Constant-time comparison of the provided signature with the expected one."""
     expected = sign(secret, method, path, headers, body)
     return hmac.compare_digest(expected.encode("ascii"), parse_signature(provided).encode("utf-8", "replace"))
 
 
-def signed_headers(secret: str, method: str, path: str, body: bytes, *, partner_client_id: str,
-                   timestamp_ms: int, store_client_id: str | None = None,
-                   store_token: str | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    partner_client_id: str,
+    timestamp_ms: int,
+    store_client_id: str | None = None,
+    store_token: str | None = None,
+) -> dict[str, str]:
     """Every auth header for one request, signature included."""
     headers = {"x-partner-client-id": partner_client_id}
     if store_client_id is not None:

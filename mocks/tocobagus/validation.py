@@ -27,7 +27,9 @@ def is_int(value: Any) -> bool:
     """JSON Schema's integer: 3 and 3.0, never true/false (G11)."""
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    return isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
 
 
 # -- rules: each returns its class-validator message, or None ------------------------------------------
@@ -43,6 +45,7 @@ def max_length(n: int) -> Rule:
     def rule(name: str, v: Any) -> str | None:
         ok = isinstance(v, str) and len(v) <= n
         return None if ok else f"{name} must be shorter than or equal to {n} characters"
+
     return rule
 
 
@@ -54,6 +57,7 @@ def minimum(n: int) -> Rule:
     def rule(name: str, v: Any) -> str | None:
         ok = isinstance(v, int | float) and not isinstance(v, bool) and v >= n
         return None if ok else f"{name} must not be less than {n}"
+
     return rule
 
 
@@ -61,6 +65,7 @@ def maximum(n: int) -> Rule:
     def rule(name: str, v: Any) -> str | None:
         ok = isinstance(v, int | float) and not isinstance(v, bool) and v <= n
         return None if ok else f"{name} must not be greater than {n}"
+
     return rule
 
 
@@ -75,6 +80,7 @@ def uuid(name: str, v: Any) -> str | None:
 def one_of(values: tuple[str, ...]) -> Rule:
     def rule(name: str, v: Any) -> str | None:
         return None if v in values else f"{name} must be one of the following values: {', '.join(values)}"
+
     return rule
 
 
@@ -86,6 +92,7 @@ def each(inner: Callable[[Any], bool], what: str) -> Rule:
     def rule(name: str, v: Any) -> str | None:
         ok = not isinstance(v, list) or all(inner(x) for x in v)
         return None if ok else f"each value in {name} must be {what}"
+
     return rule
 
 
@@ -196,8 +203,11 @@ def validate_sync_body(body: Any) -> dict[str, Any] | None:
             errors[key] = f"property {key} should not exist"
     products = body.get("products", MISSING)
     array_rules: list[Rule] = [
-        lambda n, v: None if isinstance(v, list) and len(v) <= MAX_PRODUCTS
-        else f"{n} must contain no more than {MAX_PRODUCTS} elements",
+        lambda n, v: (
+            None
+            if isinstance(v, list) and len(v) <= MAX_PRODUCTS
+            else f"{n} must contain no more than {MAX_PRODUCTS} elements"
+        ),
         lambda n, v: None if isinstance(v, list) and len(v) >= 1 else f"{n} must contain at least 1 elements",
         array,
     ]
@@ -212,8 +222,14 @@ def validate_sync_body(body: Any) -> dict[str, Any] | None:
 
 def validate_list_query(query: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Parsed list parameters and their validation errors (class-validator on a query DTO)."""
-    parsed: dict[str, Any] = {"q": None, "isArchived": None, "page": 1, "limit": 20,
-                              "sortBy": "createdAt", "order": "desc"}
+    parsed: dict[str, Any] = {
+        "q": None,
+        "isArchived": None,
+        "page": 1,
+        "limit": 20,
+        "sortBy": "createdAt",
+        "order": "desc",
+    }
     errors: dict[str, str] = {}
     for key in query:
         if key not in parsed:
