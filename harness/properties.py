@@ -30,6 +30,7 @@ class VendorAdapter(Protocol):
     def owned_fields(self) -> tuple[str, ...]: ...
     def is_write(self, entry: dict) -> bool: ...
     def rejections(self, entry: dict) -> list[tuple[str, str]]: ...  # (SKU, vendor's reason) a write refused
+    def written_skus(self, entry: dict) -> list[str]: ...  # SKUs a write request touched
     def created_skus(self, entry: dict) -> list[str]: ...
 
 
@@ -163,10 +164,19 @@ def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
 
 
 def check_idempotence(run: RunRecord) -> list[CheckFailure]:
-    """A second sync of the same catalogue writes nothing."""
-    return [IdempotenceFailure(f"the re-run wrote again: {e['method']} {e['path']} → {e['status']}",
-                               entry=e["seq"])
-            for e in run.second_journal if e.get("type") == "request" and run.adapter.is_write(e)]
+    """A second sync of the same catalogue writes nothing (rows the vendor refused the first time may retry)."""
+    retryable = set(run.rejected()) | {normalise_sku(s) for s in run.report.missing_upstream}
+    failures: list[CheckFailure] = []
+    for entry in run.second_journal:
+        if entry.get("type") != "request" or not run.adapter.is_write(entry):
+            continue
+        touched = [normalise_sku(s) for s in run.adapter.written_skus(entry)]
+        if touched and all(key in retryable for key in touched):
+            continue
+        failures.append(IdempotenceFailure(f"the re-run wrote again: {entry['method']} {entry['path']} → "
+                                           f"{entry['status']}", sku=(run.adapter.written_skus(entry) or [None])[0],
+                                           entry=entry["seq"]))
+    return failures
 
 
 def check_errors_surfaced(run: RunRecord) -> list[CheckFailure]:

@@ -16,6 +16,7 @@ from flask import Flask
 # name -> module defining HARNESS. Add a vendor here once its slice lands.
 REGISTRY: dict[str, str] = {
     "shipstation": "harness.clients.shipstation",
+    "tocobagus": "harness.clients.tocobagus",
     "starshipit": "harness.clients.starshipit",
     "shiptheory": "harness.clients.shiptheory",
 }

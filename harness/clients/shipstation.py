@@ -99,14 +99,22 @@ class ShipStationAdapter:
 
     def rejections(self, entry: dict) -> list[tuple[str, str]]:
         """A refused PUT (4xx other than auth and rate limit) names its SKU in the body it sent."""
-        if not self.is_write(entry) or entry["status"] in (401, 403, 404, 429) or not 400 <= entry["status"] < 500:
+        if entry["status"] in (401, 403, 404, 429) or not 400 <= entry["status"] < 500:
+            return []
+        try:
+            reason = json.loads(entry.get("response_body") or "{}").get("message", "")
+        except (ValueError, AttributeError):
+            reason = entry.get("response_body") or ""
+        return [(sku, reason) for sku in self.written_skus(entry)]
+
+    def written_skus(self, entry: dict) -> list[str]:
+        if not self.is_write(entry):
             return []
         try:
             sku = json.loads(entry.get("body") or "{}").get("sku")
-            reason = json.loads(entry.get("response_body") or "{}").get("message", "")
         except (ValueError, AttributeError):
             return []
-        return [(sku, reason)] if isinstance(sku, str) else []
+        return [sku] if isinstance(sku, str) else []
 
     def created_skus(self, entry: dict) -> list[str]:
         return []  # V1 cannot create

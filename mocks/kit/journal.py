@@ -44,7 +44,7 @@ def body_preview(raw: bytes, content_type: str | None, keys: frozenset[str]) -> 
     if content_type and "json" in content_type and keys:
         try:
             return json.dumps(_redact_json(json.loads(text), keys), ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # deeply nested JSON must not turn into a 500
             return text
     return text
 

@@ -21,16 +21,14 @@ SIGNATURE_PREFIX = "sha256="
 
 def canonical_json(value: Any) -> bytes:
     """The one encoding of JSON bodies that get signed (client, contract serializer, tests, webhooks)."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str).encode(
+        "utf-8"
+    )
 
 
 def wire_bytes(value: Any) -> bytes:
     """Raw bytes pass through untouched, so a signer and a sender that both use this agree (G9)."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    return canonical_json(value)
+    return value if isinstance(value, bytes) else canonical_json(value)
 
 
 def signing_path(path: str) -> str:

@@ -25,8 +25,9 @@ class Api:
     def login(self, email: str = CREDENTIALS["email"], password: str = CREDENTIALS["password"]) -> Any:
         return self.session.post(f"{BASE}/v1/token", json={"email": email, "password": password})
 
-    def call(self, method: str, path: str, *, token: str | None = None, step: float = 1.0,
-             **kwargs: Any) -> requests.Response:
+    def call(
+        self, method: str, path: str, *, token: str | None = None, step: float = 1.0, **kwargs: Any
+    ) -> requests.Response:
         self.clock.advance(step)
         headers = {"Authorization": f"Bearer {token or self.token}", **kwargs.pop("headers", {})}
         return self.session.request(method, BASE + path, headers=headers, **kwargs)

@@ -69,7 +69,9 @@ def test_duplicate_sku_is_409_and_changes_nothing(ssit):
 
 
 @pytest.mark.parametrize("body", [b"{", b"[1, 2]", b'{"product": [1]}', b'{"product": null}', b"\xff\xfe{}",
-                                  b"", b"[" * 50_000, b'"text"'])
+                                  b"", b"[" * 50_000, b'"text"'],
+                         ids=["truncated", "array", "product-array", "product-null", "not-utf8", "empty",
+                              "deep-nesting", "string"])
 def test_bad_bodies_are_starshipit_400s(ssit, body):
     response = ssit.call("POST", data=body, headers={**HEADERS, "Content-Type": "application/json"})
     assert response.status_code == 400

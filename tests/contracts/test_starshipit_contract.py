@@ -1,0 +1,76 @@
+"""schemathesis, in process, over every Starshipit operation (positive and negative, default checks), plus a
+stateful run that follows the contract's links create → list → update → delete."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+import contracts
+from harness import vendors
+from harness.conformance import run_contract
+
+OPERATIONS = {"GET /api/products", "POST /api/products", "PUT /api/products/update",
+              "DELETE /api/products/delete", "GET /api/products/template", "POST /api/products/import",
+              "GET /api/products/export"}
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_contract(vendors.get("starshipit"), max_examples=30)
+
+
+def test_every_operation_was_exercised_in_both_modes(run):
+    seen = {(r.operation, r.mode) for r in run.results}
+    assert seen == {(op, mode) for op in OPERATIONS for mode in ("positive", "negative")}
+    assert all(r.examples > 0 or r.note for r in run.results)
+
+
+def test_mock_conforms_to_contract(run):
+    assert run.excluded_checks == {}  # every default check applies to Starshipit
+    failures = [f"{r.operation} [{r.mode}]\n{r.failure}" for r in run.results if not r.ok]
+    assert not failures, "\n\n".join(failures)
+
+
+def test_links_connect_create_list_update_delete():
+    schema = schemathesis.openapi.from_path(contracts.path("starshipit"), config=schemathesis.Config())
+    links = {}
+    for result in schema.get_all_operations():
+        op = result.ok()
+        for response in op.definition.raw["responses"].values():
+            for link in (response.get("links") or {}).values():
+                links.setdefault(op.definition.raw["operationId"], set()).add(link["operationId"])
+    assert {"listProducts", "updateProduct", "deleteProducts"} <= links["createProduct"]
+    assert {"updateProduct", "deleteProducts"} <= links["listProducts"]
+    assert "deleteProducts" in links["updateProduct"]
+
+
+def test_stateful_workflow_in_process():
+    harness = vendors.get("starshipit")
+    app = harness.create_app(settings=harness.contract_settings)
+    schema = schemathesis.openapi.from_path(contracts.path("starshipit"), config=schemathesis.Config())
+    schema.app = app
+    headers = harness.contract_auth(None)
+
+    @schema.auth()  # an auth provider, so the ignored_auth check can strip or spoil it
+    class Keys:
+        def get(self, case, ctx):
+            return headers
+
+        def set(self, case, data, ctx):
+            case.headers = {**(case.headers or {}), **data}
+
+    calls: list[tuple[str, int]] = []
+
+    class Workflow(schema.as_state_machine()):
+        def setup(self):
+            app.extensions["mock"].backend.reset()
+
+        def after_call(self, response, case):
+            calls.append((f"{case.method} {case.path}", response.status_code))
+
+    Workflow.run(settings=settings(max_examples=20, stateful_step_count=6, deadline=None, database=None,
+                                   derandomize=True, suppress_health_check=list(HealthCheck)))
+    ok = {call for call, status in calls if status == 200}
+    assert {"POST /api/products", "PUT /api/products/update", "DELETE /api/products/delete",
+            "GET /api/products"} <= ok, sorted(set(calls))
+    assert not [c for c in calls if c[1] >= 500]

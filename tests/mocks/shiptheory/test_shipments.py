@@ -1,0 +1,258 @@
+"""Shiptheory mock: shipments upsert the catalogue per the settings; lines show effective values."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+from harness.conformance import load
+from mocks.kit.server import ServerThread
+
+from .conftest import BASE, Api
+
+
+def line(api: Api, reference: str, index: int = 0) -> dict:
+    response = api.get(f"/v1/shipments/view/{reference}")
+    assert response.status_code == 200, response.text
+    return response.json()["shipment"]["products"][index]
+
+
+def catalogue(api: Api, sku: str) -> dict:
+    return next(p for p in api.products() if p["sku"] == sku)
+
+
+def test_booking_creates_missing_products_and_updates_differing_ones(api: Api) -> None:
+    api.post("/v1/products", {"sku": "A", "name": "old", "price": 10, "weight": 1, "barcode": "111"})
+    response = api.post(
+        "/v1/shipments",
+        {
+            "reference": "R1",
+            "products": [
+                {"sku": "A", "name": "new", "value": 8, "qty": 2},
+                {"sku": "B", "name": "bee", "value": 3, "weight": 0.5, "commodity_code": "6109"},
+            ],
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["success"] is True
+    a, b = catalogue(api, "A"), catalogue(api, "B")
+    assert (a["name"], a["price"], a["weight"], a["barcode"]) == ("new", 8, 1, "111")
+    assert (b["name"], b["price"], b["weight"], b["commodity_code"]) == ("bee", 3, 0.5, "6109")
+    assert [e["fields"] for e in api.effects("product.updated")] == [["name", "price"]]
+    assert [(e["sku"], e["source"]) for e in api.effects("product.created")] == [
+        ("A", "api"),
+        ("B", "shipment"),
+    ]
+    booked = api.effects("shipment.booked")[0]
+    assert (booked["reference"], booked["product_updates"], booked["locked"]) == (
+        "R1",
+        "update_catalogue",
+        False,
+    )
+    assert booked["request_seq"] == api.requests()[-1]["seq"]
+
+
+def test_line_view_is_catalogue_plus_line_overrides(api: Api) -> None:
+    api.post(
+        "/v1/products",
+        {"sku": "A", "name": "mug", "price": 10, "weight": 1, "length": 12, "commodity_manucountry": "GBR"},
+    )
+    api.settings(product_updates="use_catalogue_with_discounts")
+    api.post(
+        "/v1/shipments",
+        {
+            "reference": "R1",
+            "products": [
+                {
+                    "sku": "A",
+                    "value": 7.5,
+                    "weight": 1.2,
+                    "customisation": "Happy birthday",
+                    "batch_number": "B-9",
+                }
+            ],
+        },
+    )
+    assert line(api, "R1") == {
+        "sku": "A",
+        "name": "mug",
+        "qty": 1,
+        "value": 7.5,
+        "weight": 1.2,
+        "barcode": "",
+        "commodity_code": "",
+        "commodity_description": "",
+        "commodity_manucountry": "GBR",
+        "commodity_composition": "",
+        "mid_code": "",
+        "length": 12,
+        "width": 0,
+        "height": 0,
+        "customisation": "Happy birthday",
+        "batch_number": "B-9",
+    }
+    product = catalogue(api, "A")
+    assert (product["price"], product["weight"]) == (10, 1)  # updates off: catalogue untouched
+    assert "customisation" not in product
+
+
+def test_use_catalogue_ignores_line_price_but_keeps_line_weight(api: Api) -> None:
+    api.post("/v1/products", {"sku": "A", "name": "mug", "price": 10, "weight": 1})
+    api.settings(product_updates="use_catalogue")
+    api.post(
+        "/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "x", "value": 2, "weight": 3}]}
+    )
+    assert (line(api, "R1")["value"], line(api, "R1")["weight"], line(api, "R1")["name"]) == (10, 3, "mug")
+    assert catalogue(api, "A")["name"] == "mug"
+    api.settings(quirks={"use_catalogue_ignores_line_price": False})
+    api.post("/v1/shipments", {"reference": "R2", "products": [{"sku": "A", "value": 2}]})
+    assert line(api, "R2")["value"] == 2
+
+
+def test_catalogue_edit_shows_in_unlocked_shipments_only(api: Api) -> None:
+    api.post("/v1/products", {"sku": "A", "name": "mug", "price": 10, "weight": 1})
+    api.post("/v1/shipments", {"reference": "OPEN", "products": [{"sku": "A", "weight": 2}]})
+    api.settings(lock_product_data=True)
+    api.post("/v1/shipments", {"reference": "LOCKED", "products": [{"sku": "A"}]})
+    api.put("/v1/products/update/A", {"name": "cup", "price": 12, "weight": 5, "sku": "A2"})
+    open_line, locked_line = line(api, "OPEN"), line(api, "LOCKED")
+    assert (open_line["sku"], open_line["name"], open_line["value"], open_line["weight"]) == (
+        "A2",
+        "cup",
+        12,
+        2,
+    )
+    assert (locked_line["sku"], locked_line["name"], locked_line["value"], locked_line["weight"]) == (
+        "A",
+        "mug",
+        10,
+        2,
+    )  # the OPEN booking had already written weight 2 to the catalogue
+    assert api.get("/v1/shipments/view/LOCKED").json()["shipment"]["locked"] is True
+    api.settings(lock_product_data=False)  # the lock belongs to the shipment, taken when it was booked
+    assert line(api, "LOCKED")["name"] == "mug"
+
+
+def test_booking_in_update_mode_changes_other_unlocked_shipments(api: Api) -> None:
+    api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "one"}]})
+    api.post("/v1/shipments", {"reference": "R2", "products": [{"sku": "A", "name": "two"}]})
+    assert line(api, "R1")["name"] == "two"
+
+
+def test_missing_sku_with_updates_off_and_the_quirk_off_is_refused_whole(api: Api) -> None:
+    api.post("/v1/products", {"sku": "A"})
+    api.settings(product_updates="use_catalogue", quirks={"create_missing_when_updates_disabled": False})
+    response = api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A"}, {"sku": "NEW"}]})
+    assert response.status_code == 400
+    assert list(response.json()["error"]) == ["products.1.sku"]
+    assert [p["sku"] for p in api.products()] == ["A"]
+    assert api.get("/v1/shipments/view/R1").status_code == 404
+
+
+def test_shipment_validation_and_unique_reference(api: Api) -> None:
+    bad = api.post("/v1/shipments", {"reference": "", "products": [{"name": "x", "qty": 0}, "x"]})
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]) == {"reference", "products.0.sku", "products.0.qty", "products.1"}
+    assert api.post("/v1/shipments", {"products": []}).json()["error"] == {
+        "reference": {"_required": "This field is required"},
+        "products": {"_empty": "This field cannot be left empty"},
+    }
+    assert api.post("/v1/shipments", {"reference": "R", "products": [{"sku": "A"}]}).status_code == 200
+    again = api.post("/v1/shipments", {"reference": "R", "products": [{"sku": "A"}]})
+    assert again.json() == {
+        "error": {"reference": {"unique": "A shipment with this reference already exists"}}
+    }
+
+
+def test_view_by_reference_alias_and_unknown(api: Api) -> None:
+    api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A"}]})
+    assert api.get("/v1/shipments/R1").json() == api.get("/v1/shipments/view/R1").json()
+    assert api.get("/v1/shipments/view/nope").json()["message"] == "Not Found"
+
+
+def test_settings_through_the_control_api(api: Api) -> None:
+    current = api.session.get(f"{BASE}/__mock__/settings").json()
+    assert current["product_updates"] == "update_catalogue" and current["lock_product_data"] is False
+    assert current["quirks"] == {
+        "rate_limit_token_requests": False,
+        "create_missing_when_updates_disabled": True,
+        "use_catalogue_ignores_line_price": True,
+    }
+    refused = api.session.put(f"{BASE}/__mock__/settings", json={"product_updates": "sometimes"})
+    assert refused.status_code == 400 and "product_updates" in refused.json()["error"]
+    assert api.session.put(f"{BASE}/__mock__/settings", json={"lock_product_data": "yes"}).status_code == 400
+
+
+def test_state_round_trips_shipments_and_locks(api: Api) -> None:
+    api.settings(lock_product_data=True)
+    api.post(
+        "/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "a", "customisation": "c"}]}
+    )
+    state = api.session.get(f"{BASE}/__mock__/state").json()
+    before = line(api, "R1")
+    api.session.post(f"{BASE}/__mock__/reset")
+    api.token = api.login().json()["data"]["token"]
+    assert api.get("/v1/shipments/view/R1").status_code == 404
+    assert api.session.put(f"{BASE}/__mock__/state", json=state).status_code == 200
+    assert line(api, "R1") == before
+    broken = {**state, "backend": {"accounts": {"x": {"shipments": [{"reference": "Q"}]}}}}
+    assert api.session.put(f"{BASE}/__mock__/state", json=broken).status_code == 400
+    assert line(api, "R1") == before  # a bad document changes nothing
+
+
+# -- what the contract run cannot check (positive_data_acceptance is excluded there) --
+SCHEMA = load("shiptheory")
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(case=SCHEMA["/v1/products"]["POST"].as_strategy())
+def test_every_schema_valid_product_with_a_fresh_sku_is_accepted(case) -> None:  # type: ignore[no-untyped-def]
+    api = test_every_schema_valid_product_with_a_fresh_sku_is_accepted.api  # type: ignore[attr-defined]
+    api.counter += 1
+    body = {**case.body, "sku": f"fresh-{api.counter}"}
+    response = api.post("/v1/products", body)
+    assert response.status_code == 200, (body, response.text)
+
+
+test_every_schema_valid_product_with_a_fresh_sku_is_accepted.api = Api()  # type: ignore[attr-defined]
+test_every_schema_valid_product_with_a_fresh_sku_is_accepted.api.counter = 0  # type: ignore[attr-defined]
+
+
+# -- an existing third-party client, unchanged apart from its base URL --
+def test_shiptheory_python_client_works_unchanged() -> None:
+    pytest.importorskip("ShiptheoryPython")
+    from ShiptheoryPython.Http.Api import Api as ClientApi
+    from ShiptheoryPython.Http.ShiptheoryClient import ShiptheoryClient
+    from ShiptheoryPython.Objects.Product import Product
+    from ShiptheoryPython.Objects.ProductQuery import ProductQuery
+
+    local = Api()
+    original = ClientApi._BASE_URL
+    with ServerThread(local.app) as server:
+        ClientApi._BASE_URL = server.base_url + "/v1/"
+        try:
+            client = ShiptheoryClient("test@example.com", "test-password")
+            product = Product()
+            product.sku, product.name, product.price, product.weight = "PY-1", "From python", 4.25, 0.3
+            local.clock.advance(1)
+            added = client.addProduct(product.toJson())
+            assert added.code == 200 and added.body["product"]["sku"] == "PY-1"
+            local.clock.advance(1)
+            updated = client.updateProduct("PY-1", '{"name": "Renamed"}')
+            assert updated.code == 200 and updated.body["product"]["price"] == 4.25
+            local.clock.advance(1)
+            assert client.viewProduct("PY-1").body["product"]["name"] == "Renamed"
+            local.clock.advance(1)
+            listed = client.listProducts(ProductQuery({"limit": 10, "sort": "sku"}).toQueryParams())
+            assert listed.code == 200 and listed.body["pagination"]["limit"] == 10
+            local.clock.advance(1)
+            booked = client.bookShipment('{"reference": "PY-R", "products": [{"sku": "PY-1", "qty": 1}]}')
+            assert booked.code == 200
+            local.clock.advance(1)
+            assert client.viewShipment("PY-R").body["shipment"]["products"][0]["name"] == "Renamed"
+            local.clock.advance(1)
+            missing = client.viewProduct("nope")
+            assert missing.code == 404 and missing.error["message"] == "Not Found"
+        finally:
+            ClientApi._BASE_URL = original
+            ClientApi._headers.pop("Authorization", None)  # the library keeps it on the class
