@@ -1,19 +1,368 @@
-"""Shiptheory v1: canonical ↔ vendor mapping, and the reference sync client."""
+"""Shiptheory v1: canonical ↔ vendor mapping, the checks' adapter, and the reference sync client.
+
+The client logs in for a bearer token (refreshed 2 minutes before its 60-minute expiry, and once on a
+401), pages through the catalogue, matches products to the source by normalised SKU, creates the
+missing ones and sends only the changed fields of the others (the update merges, so nothing else is
+touched). Shiptheory allows 1 request per second per account, so the client spaces its requests a
+second apart on the injected clock instead of waiting for 429s.
+"""
 
 from __future__ import annotations
 
-import time
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote, unquote
+
+import requests
 
 from mocks import shiptheory as mock
+from mocks.kit.clock import Clock
 
+from ..catalog import Product
+from ..sync import RequestLog, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
+CENT = Decimal("0.01")
+GRAM = Decimal("0.001")
+NUMERIC_TOLERANCE = 0.0051  # money and cm go as 2 places, kg as 3; anything closer is the same value
+PAGE_LIMIT = 100  # the maximum: fewest list requests
+SPACING = 1.0  # 1 request per second per account [ST-RATE]
+TOKEN_REFRESH_AFTER = 58 * 60  # as shiptheory-python and the PHP client do; tokens live 60 minutes
+
+
+def _amount(value: Decimal | None, step: Decimal = CENT) -> float | None:
+    return None if value is None else float(value.quantize(step, ROUND_HALF_UP))
+
+
+def to_vendor(product: Product) -> dict[str, Any]:
+    """The fields the source owns, in Shiptheory names and units (kg, cm). None: the source is silent."""
+    return {
+        "name": product.name,
+        "price": _amount(product.price),
+        "weight": _amount(product.weight_kg, GRAM),
+        "length": _amount(product.length_cm),
+        "width": _amount(product.width_cm),
+        "height": _amount(product.height_cm),
+        "barcode": product.barcode,
+        "commodity_code": product.hs_code,
+        "commodity_description": product.customs_description,
+        "commodity_manucountry": product.country_of_origin,  # sent as the source holds it (ISO alpha-2)
+    }
+
+
+OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
+
+
+def _same(desired: Any, actual: Any) -> bool:
+    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
+        return abs(desired - actual) <= NUMERIC_TOLERANCE
+    return desired == actual
+
+
+def error_reason(body: Any) -> str:
+    """One line from either error envelope: `field: message; …` or the `message`."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return "; ".join(
+            f"{name}: {msg}"
+            for name, rules in body["error"].items()
+            if isinstance(rules, dict)
+            for msg in rules.values()
+        )
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return ""
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text or "null")
+    except ValueError:
+        return None
+
+
+class ShiptheoryAdapter:
+    name = "shiptheory"
+    can_create = True
+    announces_remaining = False  # no rate-limit headers: the client paces itself
+    max_retries = 3
+    ignored_fields = ("modified",)
+    write_methods = ("POST", "PUT")
+
+    def record_sku(self, record: dict) -> str | None:
+        return record.get("sku")
+
+    def record_id(self, record: dict) -> Any:
+        return record.get("created"), record.get("sku")  # no public id; SKU changes only by rename
+
+    def owned_fields(self) -> tuple[str, ...]:
+        return OWNED_FIELDS
+
+    def changed_fields(self, product: Product, record: dict) -> list[str]:
+        return [
+            name
+            for name, value in to_vendor(product).items()
+            if value is not None and not _same(value, record.get(name))
+        ]
+
+    def is_write(self, entry: dict) -> bool:
+        return entry["method"] in self.write_methods and entry["path"].startswith(
+            ("/v1/products", "/v1/shipments")
+        )
+
+    def _entry_sku(self, entry: dict) -> str | None:
+        if entry["method"] == "PUT" and entry["path"].startswith("/v1/products/update/"):
+            return unquote(entry["path"].removeprefix("/v1/products/update/"))
+        sku = (
+            (_json(entry.get("body")) or {}).get("sku")
+            if isinstance(_json(entry.get("body")), dict)
+            else None
+        )
+        return sku if isinstance(sku, str) else None
+
+    def rejections(self, entry: dict) -> list[tuple[str, str]]:
+        """A refused write (4xx other than auth, unknown SKU and rate limit) and the vendor's reason."""
+        if (
+            not self.is_write(entry)
+            or entry["status"] in (401, 403, 404, 429)
+            or not 400 <= entry["status"] < 500
+        ):
+            return []
+        sku = self._entry_sku(entry)
+        return [(sku, error_reason(_json(entry.get("response_body"))))] if sku else []
+
+    def created_skus(self, entry: dict) -> list[str]:
+        if entry["method"] == "POST" and entry["path"] == "/v1/products" and entry["status"] == 200:
+            sku = self._entry_sku(entry)
+            return [sku] if sku else []
+        return []
+
+    # -- for property runs ---------------------------------------------------------------------------------
+    fault_targets = [
+        ("GET", r"^/v1/products$"),
+        ("POST", r"^/v1/products$"),
+        ("PUT", r"^/v1/products/update/"),
+    ]
+
+    def existing_records(self, remote: list[Product]) -> Any:
+        """What Shiptheory holds: the mapped fields plus fields only Shiptheory has, which must survive."""
+        from hypothesis import strategies as st
+
+        vendor_only = st.fixed_dictionaries(
+            {},
+            optional={
+                "mid_code": st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=25),
+                "commodity_composition": st.sampled_from(["100% cotton", "ceramic", "steel"]),
+                "thumbnail_url": st.just("https://img.example/p.png"),
+            },
+        )
+
+        def record(p: Product, extra: dict) -> dict:
+            mapped = {
+                k: v for k, v in to_vendor(p).items() if v is not None and (k != "barcode" or len(v) <= 15)
+            }
+            sku = p.sku if len(p.sku) <= 100 else p.sku.strip()  # padded spellings must fit the 100 limit
+            return {**mapped, "sku": sku, **extra}
+
+        return st.tuples(*[vendor_only.map(lambda extra, p=p: record(p, extra)) for p in remote]).map(list)
+
+    def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> ShiptheoryClient:
+        return ShiptheoryClient(base_url, session=session, clock=clock)
+
+
+ADAPTER = ShiptheoryAdapter()
+
+
+class SyncError(RuntimeError):
+    pass
+
+
+class ShiptheoryClient:
+    def __init__(
+        self,
+        base_url: str,
+        email: str = CREDENTIALS["email"],
+        password: str = CREDENTIALS["password"],
+        *,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        max_retries: int = 3,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.email, self.password = email, password
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
+        self.clock = clock or Clock()
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.log: list[RequestLog] = []
+        self.token: str | None = None
+        self._token_at = 0.0
+        self._last_sent: float | None = None
+
+    # -- transport ---------------------------------------------------------------------------------------
+    def _pace(self) -> None:
+        if self._last_sent is not None:
+            self.clock.sleep(self._last_sent + SPACING - self.clock.now())
+        self._last_sent = self.clock.now()
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> requests.Response:
+        self._pace()
+        return self.session.request(
+            method,
+            self.base_url + path,
+            data=None if body is None else json.dumps(body),
+            headers=headers,
+            timeout=self.timeout,
+        )
+
+    def login(self) -> None:
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = self._send(
+                    "POST", "/v1/token", {"email": self.email, "password": self.password}, {}
+                )
+            except requests.RequestException:
+                response = None
+            if response is not None and response.status_code == 200:
+                self.token, self._token_at = response.json()["data"]["token"], self.clock.now()
+                return
+            if response is not None and response.status_code == 401:
+                raise SyncError("Shiptheory refused the email and password")
+            if attempt < self.max_retries:
+                self.clock.sleep(0.5 * 2**attempt)
+        raise SyncError("could not get a Shiptheory token")
+
+    def _auth(self) -> dict[str, str]:
+        if self.token is None or self.clock.now() - self._token_at >= TOKEN_REFRESH_AFTER:
+            self.login()
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        source_id: str | None = None,
+        body: dict | None = None,
+        before_retry: Callable[[], requests.Response | None] | None = None,
+    ) -> requests.Response | None:
+        """Send once, plus bounded retries for 429, 5xx and connection errors, and one re-login on 401."""
+        response: requests.Response | None = None
+        relogged = False
+        attempt = 0
+        while attempt <= self.max_retries:
+            error = None
+            if attempt and before_retry is not None and (settled := before_retry()) is not None:
+                return settled  # the earlier attempt took effect; its answer was lost
+            try:
+                response = self._send(method, path, body, self._auth())
+            except requests.RequestException as exc:
+                response, error = None, exc
+            self.log.append(
+                RequestLog(
+                    source_id,
+                    None,
+                    path,
+                    method,
+                    response.status_code if response is not None else None,
+                    json.dumps(body) if body is not None else None,
+                    attempt,
+                    iso(self.clock.now()),
+                    action if error is None else f"{action}: {error}",
+                )
+            )
+            if response is not None and response.status_code == 401 and not relogged:
+                relogged, self.token = True, None  # expired or revoked early: log in again, once
+                continue
+            if response is not None and response.status_code not in (429,) and response.status_code < 500:
+                return response
+            if attempt < self.max_retries and (response is None or response.status_code != 429):
+                self.clock.sleep(0.5 * 2**attempt)
+            attempt += 1
+        return response
+
+    # -- API ---------------------------------------------------------------------------------------------
+    def list_all(self) -> list[dict]:
+        products: list[dict] = []
+        page = 1
+        while True:
+            response = self.request("GET", f"/v1/products?limit={PAGE_LIMIT}&page={page}", action="list")
+            if response is None or response.status_code != 200:
+                raise SyncError(f"listing products failed: {_reason(response)}")
+            data = response.json()
+            products.extend(data["products"])
+            if page >= data["pagination"]["pages"]:
+                return products
+            page += 1
+
+    def _update(self, sku: str, fields: dict[str, Any], source_id: str) -> requests.Response | None:
+        return self.request(
+            "PUT",
+            "/v1/products/update/" + quote(sku, safe=""),
+            action="update",
+            source_id=source_id,
+            body=fields,
+        )
+
+    def _existing(self, sku: str) -> requests.Response | None:
+        """Before re-sending a create: if the product is there already, that create worked (no duplicate)."""
+        response = self.request(
+            "GET", "/v1/products/view/" + quote(sku, safe=""), action="verify", source_id=sku
+        )
+        return response if response is not None and response.status_code == 200 else None
+
+    def sync(self, source: list[Product]) -> SyncReport:
+        report = SyncReport(log=self.log)
+        plan = plan_sync(source, self.list_all(), ADAPTER)
+        report.unchanged = [p.sku for p in plan.unchanged]
+        for product in plan.create:
+            body = {"sku": product.sku, **{k: v for k, v in to_vendor(product).items() if v is not None}}
+            response = self.request(
+                "POST",
+                "/v1/products",
+                action="create",
+                source_id=product.sku,
+                body=body,
+                before_retry=lambda sku=product.sku: self._existing(sku),
+            )
+            if response is not None and response.status_code == 200:
+                report.created.append(product.sku)
+            else:
+                report.errors[product.sku] = _reason(response)
+        for product, listed in plan.update:
+            desired = to_vendor(product)
+            changed = {name: desired[name] for name in ADAPTER.changed_fields(product, listed)}
+            response = self._update(listed["sku"], changed, product.sku)
+            if response is not None and response.status_code == 200:
+                report.updated.append(product.sku)
+            else:
+                report.errors[product.sku] = _reason(response)
+        return report
+
+
+def _body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _reason(response: requests.Response | None) -> str:
+    if response is None:
+        return "no answer (connection failed)"
+    return error_reason(_body(response)) or f"{response.status_code} {response.text[:200]}"
 
 
 def _contract_auth(case: Any) -> dict[str, str]:
     """A token the mock accepts, minted with the mock's key (the contract run's mock uses the real clock)."""
+    import time
+
     return {"Authorization": "Bearer " + mock.mint_token(CREDENTIALS["email"], time.time())}
 
 
@@ -31,4 +380,5 @@ HARNESS = VendorHarness(
         ),
     },
     env_credentials={"SHIPTHEORY_EMAIL": "email", "SHIPTHEORY_PASSWORD": "password"},
+    adapter=ADAPTER,
 )

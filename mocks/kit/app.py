@@ -189,15 +189,18 @@ class Mock:
         current = self.settings
         self.settings = self._default_settings()
         try:
-            settings = self.update_settings(state.get("settings") or {})
+            settings = self.update_settings(state.get("settings", {}))
         finally:
             self.settings = current
+        faults = state.get("faults", [])
+        if not isinstance(faults, list):
+            raise SettingsError("faults must be a list of fault rules")
         rules = [FaultRule.parse({k: v for k, v in r.items() if k != "fired"} if isinstance(r, dict) else r, i)
-                 for i, r in enumerate(state.get("faults") or [])]
+                 for i, r in enumerate(faults)]
         clock = state.get("clock")
-        if clock is not None and not isinstance(clock, dict):
-            raise SettingsError("clock must be an object like {'mode': 'virtual', 'now': 1767225600}")
-        if clock:
+        if clock is not None:
+            if not isinstance(clock, dict) or not {"mode", "now"} <= set(clock):
+                raise SettingsError("clock must be an object like {'mode': 'virtual', 'now': 1767225600}")
             _validate_clock_command(clock)
         self.backend.restore(state["backend"])  # atomic in each backend
         self.settings = settings
@@ -216,12 +219,11 @@ MAX_ADVANCE = 31_536_000  # a year
 def _validate_clock_command(command: Any) -> None:
     if not isinstance(command, dict):
         raise SettingsError("the clock command must be an object")
-    mode, now, seconds = command.get("mode"), command.get("now"), command.get("advance")
-    if mode not in (None, "virtual", "real"):
+    if "mode" in command and command["mode"] not in ("virtual", "real"):
         raise SettingsError("mode must be 'virtual' or 'real'")
-    if now is not None and not _number_between(now, 0, MAX_EPOCH):
+    if "now" in command and not _number_between(command["now"], 0, MAX_EPOCH):
         raise SettingsError(f"now must be epoch seconds between 0 and {MAX_EPOCH}")
-    if seconds is not None and not _number_between(seconds, 0, MAX_ADVANCE):
+    if "advance" in command and not _number_between(command["advance"], 0, MAX_ADVANCE):
         raise SettingsError(f"advance must be a number of seconds between 0 and {MAX_ADVANCE}")
 
 

@@ -82,8 +82,8 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.get("/journal")
     def journal() -> Response:
-        limit = request.args.get("limit", "")
-        if limit and not (limit.isdigit() and int(limit) > 0):
+        limit = request.args.get("limit")
+        if limit is not None and not (limit.isdigit() and int(limit) > 0):
             raise ControlError("limit must be a positive integer")
         return jsonify(entries=mock.journal.entries(int(limit) if limit else None))
 

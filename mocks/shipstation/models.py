@@ -295,12 +295,12 @@ class ListQuery:
         except ValueError:
             raise InvalidRequest() from None
         sort_by = q.get("sortby")
-        if sort_by:
+        if sort_by is not None:
             if sort_by.lower() not in SORT_KEYS:
                 raise InvalidRequest()
             parsed.sort_by = sort_by.lower()
         sort_dir = q.get("sortdir")
-        if sort_dir:
+        if sort_dir is not None:
             if sort_dir.upper() not in ("ASC", "DESC"):
                 raise InvalidRequest()
             parsed.descending = sort_dir.upper() == "DESC"

@@ -30,7 +30,8 @@ def _validate_setting(key: str, value: Any) -> str | None:
     if key == "tier" and value not in TIER_LIMITS:
         return f"must be one of {sorted(TIER_LIMITS)}"
     if key in ("api_keys", "subscription_keys") and not (
-            isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+        isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
+    ):
         return "must be a non-empty list of keys"
     return None
 
@@ -45,8 +46,11 @@ SPEC = VendorSpec(
     rate_limit=TIER_LIMITS["developer"],
     rate_period=1.0,
     quirks=QUIRKS,
-    extra_settings={"tier": "developer", "api_keys": [CREDENTIALS["api_key"]],
-                    "subscription_keys": [CREDENTIALS["subscription_key"]]},
+    extra_settings={
+        "tier": "developer",
+        "api_keys": [CREDENTIALS["api_key"]],
+        "subscription_keys": [CREDENTIALS["subscription_key"]],
+    },
     validate_setting=_validate_setting,
     sensitive_headers=frozenset(h.lower() for h in HEADERS.values()),
 )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from mocks.kit.app import MockError
 
-INVALID_SUBSCRIPTION = ("Access denied due to invalid subscription key. Make sure to provide a valid key "
-                        "for an active subscription.")
+INVALID_SUBSCRIPTION = (
+    "Access denied due to invalid subscription key. Make sure to provide a valid key "
+    "for an active subscription."
+)
 
 
 class GatewayError(MockError):
@@ -17,8 +19,9 @@ class GatewayError(MockError):
 
     message = "Resource not found"
 
-    def __init__(self, message: str | None = None, status: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(None, status=status, headers=headers)
         self.body = {"statusCode": self.status, "message": message or self.message}
 
@@ -32,8 +35,10 @@ class RateLimitExceeded(GatewayError):
     status = 429
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Rate limit is exceeded. Try again in {retry_after} seconds.",
-                         headers={"Retry-After": str(retry_after)})
+        super().__init__(
+            f"Rate limit is exceeded. Try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 class RouteNotFound(GatewayError):
@@ -51,8 +56,9 @@ class StarshipitError(MockError):
     status = 400
     message = "The request is invalid."
 
-    def __init__(self, details: str = "", message: str | None = None,
-                 errors: list[dict] | None = None) -> None:
+    def __init__(
+        self, details: str = "", message: str | None = None, errors: list[dict] | None = None
+    ) -> None:
         errors = errors or [{"message": message or self.message, "details": details}]
         super().__init__({"success": False, "errors": errors})
 

@@ -73,10 +73,21 @@ COLUMNS: dict[str, str] = {
 TEMPLATE_HEADER = list(COLUMNS)
 
 SORT_COLUMNS: dict[str, str] = {
-    "Sku": "sku", "Barcode": "barcode", "BinLocation": "bin_location", "Brand": "brand", "Colour": "color",
-    "Country": "country", "CustomsDescription": "customs_description", "DangerousGoods": "dangerous_goods",
-    "Description": "description", "HsCode": "hs_code", "Mid": "mid", "Price": "price", "Size": "size",
-    "Title": "title", "Weight": "weight",
+    "Sku": "sku",
+    "Barcode": "barcode",
+    "BinLocation": "bin_location",
+    "Brand": "brand",
+    "Colour": "color",
+    "Country": "country",
+    "CustomsDescription": "customs_description",
+    "DangerousGoods": "dangerous_goods",
+    "Description": "description",
+    "HsCode": "hs_code",
+    "Mid": "mid",
+    "Price": "price",
+    "Size": "size",
+    "Title": "title",
+    "Weight": "weight",
 }
 SORT_DIRECTIONS = ("Ascending", "Descending")
 # Requests per second per subscription key (vendor-notes §1.5); `rate_limit`, once changed from the
@@ -86,8 +97,9 @@ MIN_PAGE_SIZE, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE = 10, 2000, 50
 INTEGER = re.compile(r"-?[0-9]+")
 # .NET's char.IsWhiteSpace set: [Required] refuses strings made only of these. The contract's pattern
 # for sku and title names the same characters.
-WHITESPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
-                       + "".join(chr(c) for c in range(0x2000, 0x200B)))
+WHITESPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))
+)
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "y", "1"}, {"false", "no", "n", "0", ""}
 
 
@@ -192,8 +204,9 @@ class StarshipitBackend:
             if value == "" and FIELDS[name] == "str":
                 values[name] = None
         strict = self.mock.quirk("strict_units")
-        problems = [(name, problem) for name in FIELDS
-                    if (problem := field_problem(name, values.get(name), strict))]
+        problems = [
+            (name, problem) for name in FIELDS if (problem := field_problem(name, values.get(name), strict))
+        ]
         if problems:
             raise ValidationError(errors=[{"message": text, "details": name} for name, text in problems])
         return values
@@ -208,8 +221,11 @@ class StarshipitBackend:
         found.sort(key=lambda p: p["id"])
         found.sort(key=lambda p: _sort_key(p[column]), reverse=q.descending)
         start = (q.page_number - 1) * q.page_size + q.skip_records
-        return {"success": True, "total_records": len(found),
-                "data": {"products": found[start:start + q.page_size]}}
+        return {
+            "success": True,
+            "total_records": len(found),
+            "data": {"products": found[start : start + q.page_size]},
+        }
 
     def create_product(self, key: str, body: Any) -> dict:
         if not isinstance(body, dict):
@@ -247,11 +263,15 @@ class StarshipitBackend:
                 updated = {**_blank_product(product_id), **copy.deepcopy(values)}
             else:
                 updated = {**current, **copy.deepcopy(values)}
-            cleared = [n for n in FIELDS if n not in values and current[n] not in (None, False)
-                       and updated[n] != current[n]]
+            cleared = [
+                n
+                for n in FIELDS
+                if n not in values and current[n] not in (None, False) and updated[n] != current[n]
+            ]
             account.products[product_id] = updated
-        self.mock.side_effect("product.updated", account=key, id=product_id, sku=updated["sku"],
-                              cleared=cleared)
+        self.mock.side_effect(
+            "product.updated", account=key, id=product_id, sku=updated["sku"], cleared=cleared
+        )
         return {"success": True, "product": copy.deepcopy(updated)}
 
     def delete_products(self, key: str, body: Any) -> dict:
@@ -277,8 +297,13 @@ class StarshipitBackend:
                         errors.append({"message": "Product not found", "details": f"product id {product_id}"})
             removed = [account.products.pop(i) for i in doomed]
         if removed:
-            self.mock.side_effect("product.deleted", account=key, ids=[p["id"] for p in removed],
-                                  skus=[p["sku"] for p in removed], all_products=everything)
+            self.mock.side_effect(
+                "product.deleted",
+                account=key,
+                ids=[p["id"] for p in removed],
+                skus=[p["sku"] for p in removed],
+                all_products=everything,
+            )
         return {"success": True, "deleted": len(removed), "errors": errors}
 
     # -- CSV ---------------------------------------------------------------------------------------------
@@ -326,15 +351,27 @@ class StarshipitBackend:
                     unchanged += 1
                     continue
                 touched.append(values["sku"])
-        self.mock.side_effect("products.imported", account=key, created=created, updated=updated,
-                              unchanged=unchanged, errors=len(errors), skus=touched)
-        return {"success": True, "created": created, "updated": updated, "unchanged": unchanged,
-                "errors": errors}
+        self.mock.side_effect(
+            "products.imported",
+            account=key,
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            errors=len(errors),
+            skus=touched,
+        )
+        return {
+            "success": True,
+            "created": created,
+            "updated": updated,
+            "unchanged": unchanged,
+            "errors": errors,
+        }
 
     def _row_values(self, cells: list[str]) -> tuple[dict, str | None]:
-        if len(cells) > len(COLUMNS) and any(c.strip() for c in cells[len(COLUMNS):]):
+        if len(cells) > len(COLUMNS) and any(c.strip() for c in cells[len(COLUMNS) :]):
             return {}, f"The row has {len(cells)} columns; the template has {len(COLUMNS)}."
-        cells = (cells + [""] * len(COLUMNS))[:len(COLUMNS)]  # spreadsheets drop trailing empty cells
+        cells = (cells + [""] * len(COLUMNS))[: len(COLUMNS)]  # spreadsheets drop trailing empty cells
         raw: dict[str, Any] = {}
         for (column, name), text in zip(COLUMNS.items(), cells, strict=True):
             kind = FIELDS[name]
@@ -393,9 +430,15 @@ class StarshipitBackend:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"accounts": {key: {"products": [copy.deepcopy(a.products[i]) for i in sorted(a.products)],
-                                       "next_id": a.next_id}
-                                 for key, a in self.accounts.items()}}
+            return {
+                "accounts": {
+                    key: {
+                        "products": [copy.deepcopy(a.products[i]) for i in sorted(a.products)],
+                        "next_id": a.next_id,
+                    }
+                    for key, a in self.accounts.items()
+                }
+            }
 
     def restore(self, state: dict) -> None:
         accounts = state.get("accounts", {})
@@ -464,8 +507,9 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     while cleaned and cleaned[-1] == "":  # spreadsheets pad rows with empty cells
         cleaned.pop()
     if header_number != 1 or cleaned != TEMPLATE_HEADER:
-        raise ValidationError("file", "The file's header row is not the template's: "
-                                      + ",".join(TEMPLATE_HEADER))
+        raise ValidationError(
+            "file", "The file's header row is not the template's: " + ",".join(TEMPLATE_HEADER)
+        )
     return numbered[1:]
 
 
@@ -481,8 +525,11 @@ class ListQuery:
     @classmethod
     def parse(cls, query: dict[str, str]) -> ListQuery:
         parsed = cls(search_term=query.get("search_term", "").strip())
-        for name, low, high in (("page_number", 1, None), ("page_size", MIN_PAGE_SIZE, MAX_PAGE_SIZE),
-                                ("skip_records", 0, None)):
+        for name, low, high in (
+            ("page_number", 1, None),
+            ("page_size", MIN_PAGE_SIZE, MAX_PAGE_SIZE),
+            ("skip_records", 0, None),
+        ):
             if name not in query:
                 continue
             text = query[name].strip()
@@ -492,13 +539,15 @@ class ListQuery:
             setattr(parsed, name, int(text))
         if "sort_column" in query:
             if query["sort_column"] not in SORT_COLUMNS:
-                raise ValidationError("sort_column", "The sort_column parameter must be one of "
-                                                     + ", ".join(SORT_COLUMNS) + ".")
+                raise ValidationError(
+                    "sort_column", "The sort_column parameter must be one of " + ", ".join(SORT_COLUMNS) + "."
+                )
             parsed.sort_column = query["sort_column"]
         if "sort_direction" in query:
             if query["sort_direction"] not in SORT_DIRECTIONS:
-                raise ValidationError("sort_direction", "The sort_direction parameter must be Ascending or "
-                                                        "Descending.")
+                raise ValidationError(
+                    "sort_direction", "The sort_direction parameter must be Ascending or Descending."
+                )
             parsed.descending = query["sort_direction"] == "Descending"
         return parsed
 

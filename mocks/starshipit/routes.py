@@ -93,8 +93,9 @@ def _csv_upload() -> bytes:
         raise ValidationError("file", "The file field is required.")
     if mimetype in CSV_TYPES:
         return request.get_data()
-    raise UnsupportedMediaType("Content-Type",
-                               "Send the CSV as multipart/form-data field file, or as text/csv.")
+    raise UnsupportedMediaType(
+        "Content-Type", "Send the CSV as multipart/form-data field file, or as text/csv."
+    )
 
 
 def _json(payload: Any, status: int = 200) -> Response:

@@ -191,6 +191,7 @@ class TocobagusBackend:
                 store=store,
                 requestId=request_id,
                 accepted=len(accepted),
+                acceptedSkus=[r["sku"] for r in accepted],
                 failed=len(errors),
                 batches=[b["batchId"] for b in job["batches"]],
             )
@@ -403,6 +404,7 @@ class TocobagusBackend:
             store=job["store"],
             requestId=job["requestId"],
             summary=summary(job),
+            rows=[{"rowIndex": r["rowIndex"], "sku": r["sku"], "status": r["status"]} for r in job["rows"]],
             webhook_url=url,
         )
         if not url:

@@ -9,9 +9,15 @@ import contracts
 from harness import vendors
 from harness.conformance import run_contract
 
-OPERATIONS = {"GET /api/products", "POST /api/products", "PUT /api/products/update",
-              "DELETE /api/products/delete", "GET /api/products/template", "POST /api/products/import",
-              "GET /api/products/export"}
+OPERATIONS = {
+    "GET /api/products",
+    "POST /api/products",
+    "PUT /api/products/update",
+    "DELETE /api/products/delete",
+    "GET /api/products/template",
+    "POST /api/products/import",
+    "GET /api/products/export",
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +74,21 @@ def test_stateful_workflow_in_process():
         def after_call(self, response, case):
             calls.append((f"{case.method} {case.path}", response.status_code))
 
-    Workflow.run(settings=settings(max_examples=20, stateful_step_count=6, deadline=None, database=None,
-                                   derandomize=True, suppress_health_check=list(HealthCheck)))
+    Workflow.run(
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     ok = {call for call, status in calls if status == 200}
-    assert {"POST /api/products", "PUT /api/products/update", "DELETE /api/products/delete",
-            "GET /api/products"} <= ok, sorted(set(calls))
+    assert {
+        "POST /api/products",
+        "PUT /api/products/update",
+        "DELETE /api/products/delete",
+        "GET /api/products",
+    } <= ok, sorted(set(calls))
     assert not [c for c in calls if c[1] >= 500]

@@ -21,8 +21,12 @@ class Ssit:
     def mock(self) -> Any:
         return self.app.extensions["mock"]
 
-    def call(self, method: str, path: str = "", headers: dict | None = None, **kwargs: Any) -> requests.Response:
-        return self.http.request(method, BASE + path, headers=HEADERS if headers is None else headers, **kwargs)
+    def call(
+        self, method: str, path: str = "", headers: dict | None = None, **kwargs: Any
+    ) -> requests.Response:
+        return self.http.request(
+            method, BASE + path, headers=HEADERS if headers is None else headers, **kwargs
+        )
 
     def create(self, **product: Any) -> dict:
         response = self.call("POST", json={"product": {"title": "Thing", **product}})

@@ -10,8 +10,9 @@ GATEWAY_401 = {"statusCode": 401, "message": INVALID_SUBSCRIPTION}
 ACCOUNT_401 = {"success": False, "errors": [{"message": "Invalid key", "details": "auth"}]}
 
 
-@pytest.mark.parametrize("headers", [{}, {"StarShipIT-Api-Key": "test-api-key"},
-                                     {**HEADERS, "Ocp-Apim-Subscription-Key": "wrong"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"StarShipIT-Api-Key": "test-api-key"}, {**HEADERS, "Ocp-Apim-Subscription-Key": "wrong"}]
+)
 def test_gateway_refuses_a_missing_or_unknown_subscription_key(ssit, headers):
     response = ssit.call("GET", headers=headers)
     assert response.status_code == 401 and response.json() == GATEWAY_401
@@ -19,8 +20,10 @@ def test_gateway_refuses_a_missing_or_unknown_subscription_key(ssit, headers):
     assert entry["account"] is None and entry["rate_limit"] is None  # not counted: no subscription
 
 
-@pytest.mark.parametrize("headers", [{"Ocp-Apim-Subscription-Key": "test-subscription-key"},
-                                     {**HEADERS, "StarShipIT-Api-Key": "wrong"}])
+@pytest.mark.parametrize(
+    "headers",
+    [{"Ocp-Apim-Subscription-Key": "test-subscription-key"}, {**HEADERS, "StarShipIT-Api-Key": "wrong"}],
+)
 def test_starshipit_refuses_a_missing_or_unknown_api_key(ssit, headers):
     response = ssit.call("POST", headers=headers, json={"product": {"sku": "A", "title": "t"}})
     assert response.status_code == 401 and response.json() == ACCOUNT_401
@@ -29,8 +32,10 @@ def test_starshipit_refuses_a_missing_or_unknown_api_key(ssit, headers):
 
 
 def test_header_names_match_case_insensitively_and_keys_are_redacted(ssit):
-    response = ssit.call("GET", headers={"starshipit-api-key": "test-api-key",
-                                         "OCP-APIM-SUBSCRIPTION-KEY": "test-subscription-key"})
+    response = ssit.call(
+        "GET",
+        headers={"starshipit-api-key": "test-api-key", "OCP-APIM-SUBSCRIPTION-KEY": "test-subscription-key"},
+    )
     assert response.status_code == 200
     headers = {k.lower(): v for k, v in ssit.requests()[-1]["headers"].items()}
     assert headers["starshipit-api-key"] == "***" and headers["ocp-apim-subscription-key"] == "***"
@@ -40,7 +45,10 @@ def test_accounts_see_their_own_catalogues(ssit):
     ssit.mock.update_settings({"api_keys": ["test-api-key", "other-key"]})
     other = {**HEADERS, "StarShipIT-Api-Key": "other-key"}
     ssit.create(sku="MINE")
-    assert ssit.call("POST", headers=other, json={"product": {"sku": "MINE", "title": "theirs"}}).status_code == 200
+    assert (
+        ssit.call("POST", headers=other, json={"product": {"sku": "MINE", "title": "theirs"}}).status_code
+        == 200
+    )
     mine = ssit.call("GET").json()["data"]["products"]
     theirs = ssit.call("GET", headers=other).json()["data"]["products"]
     assert [p["title"] for p in mine] == ["Thing"] and [p["title"] for p in theirs] == ["theirs"]
@@ -59,7 +67,9 @@ def test_two_requests_per_second_then_429_with_retry_after(limited):
 
 
 def test_the_limit_is_per_subscription_key_not_per_account(limited):
-    limited.mock.update_settings({"api_keys": ["test-api-key", "b"], "subscription_keys": ["test-subscription-key", "s2"]})
+    limited.mock.update_settings(
+        {"api_keys": ["test-api-key", "b"], "subscription_keys": ["test-subscription-key", "s2"]}
+    )
     assert limited.call("GET").status_code == 200
     assert limited.call("GET", headers={**HEADERS, "StarShipIT-Api-Key": "b"}).status_code == 200
     assert limited.call("GET", headers={**HEADERS, "StarShipIT-Api-Key": "b"}).status_code == 429
@@ -84,7 +94,10 @@ def test_bad_tier_setting_is_refused(limited):
 
 def test_unknown_routes_and_methods_answer_like_the_gateway(ssit):
     missing = ssit.http.get("http://mock/api/nothing", headers=HEADERS)
-    assert missing.status_code == 404 and missing.json() == {"statusCode": 404, "message": "Resource not found"}
+    assert missing.status_code == 404 and missing.json() == {
+        "statusCode": 404,
+        "message": "Resource not found",
+    }
     wrong = ssit.call("PATCH")
     assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"] and wrong.json()["statusCode"] == 405
 
@@ -99,8 +112,10 @@ def test_a_crash_is_a_json_500_and_a_journal_entry(ssit, monkeypatch):
 def test_the_plugin_fixture_serves_on_a_real_port(starshipit_mock):
     import requests
 
-    headers = {"StarShipIT-Api-Key": starshipit_mock.credentials["api_key"],
-               "Ocp-Apim-Subscription-Key": starshipit_mock.credentials["subscription_key"]}
+    headers = {
+        "StarShipIT-Api-Key": starshipit_mock.credentials["api_key"],
+        "Ocp-Apim-Subscription-Key": starshipit_mock.credentials["subscription_key"],
+    }
     starshipit_mock.seed([{"sku": "S", "title": "Seeded"}])
     response = requests.get(starshipit_mock.base_url + "/api/products", headers=headers, timeout=5)
     assert response.json()["data"]["products"][0]["title"] == "Seeded"

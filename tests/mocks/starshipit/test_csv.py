@@ -1,4 +1,4 @@
-"""Template, import and export: the CSV edge cases, row-numbered errors, and export → import changing nothing."""
+"""Template, import and export: CSV edge cases, row-numbered errors, export → import changing nothing."""
 
 import pytest
 
@@ -35,8 +35,16 @@ def test_template_is_the_header_row(ssit):
 @pytest.mark.parametrize("multipart", [True, False], ids=["multipart", "raw"])
 def test_import_creates_and_updates_by_sku(ssit, multipart):
     ssit.create(sku="OLD", title="Old title", material="steel")
-    text = "\n".join([HEADER, row("NEW", Weight="1.25", Length="0.3", DangerousGoods="yes", Country="NZ"),
-                      row("OLD", "New title")]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                row("NEW", Weight="1.25", Length="0.3", DangerousGoods="yes", Country="NZ"),
+                row("OLD", "New title"),
+            ]
+        )
+        + "\n"
+    )
     response = csv_import(ssit, text, multipart)
     assert response.status_code == 200
     assert response.json() == {"success": True, "created": 1, "updated": 1, "unchanged": 0, "errors": []}
@@ -49,11 +57,17 @@ def test_import_creates_and_updates_by_sku(ssit, multipart):
 
 
 def test_quoted_commas_newlines_bom_blank_lines_and_crlf(ssit):
-    text = ("\ufeff" + HEADER + "\r\n"
-            + row('"A,1"', '"Cup, large"', Description='"line one\r\nline two"') + "\r\n"
-            + "\r\n"
-            + ",,,\r\n"
-            + row("B", '"She said ""hi"""') + "\r\n\r\n")
+    text = (
+        "\ufeff"
+        + HEADER
+        + "\r\n"
+        + row('"A,1"', '"Cup, large"', Description='"line one\r\nline two"')
+        + "\r\n"
+        + "\r\n"
+        + ",,,\r\n"
+        + row("B", '"She said ""hi"""')
+        + "\r\n\r\n"
+    )
     response = csv_import(ssit, text)
     assert response.json()["created"] == 2 and response.json()["errors"] == []
     a, b = stored(ssit)
@@ -62,34 +76,46 @@ def test_quoted_commas_newlines_bom_blank_lines_and_crlf(ssit):
 
 
 def test_bad_rows_are_reported_by_row_number_and_the_rest_imported(ssit):
-    text = "\n".join([
-        HEADER,
-        row("OK1"),
-        row("", "no sku"),                       # row 3
-        "",                                      # row 4: blank, skipped but counted
-        row("W", Weight="heavy"),                # row 5
-        row("U", Weight="1500"),                 # row 6: grams, not kg
-        row("OK1", "again"),                     # row 7: duplicate in the file
-        row("X") + ",extra",                     # row 8: too many cells
-        row("D", DangerousGoods="maybe"),        # row 9
-        row("OK2"),
-    ])
+    text = "\n".join(
+        [
+            HEADER,
+            row("OK1"),
+            row("", "no sku"),  # row 3
+            "",  # row 4: blank, skipped but counted
+            row("W", Weight="heavy"),  # row 5
+            row("U", Weight="1500"),  # row 6: grams, not kg
+            row("OK1", "again"),  # row 7: duplicate in the file
+            row("X") + ",extra",  # row 8: too many cells
+            row("D", DangerousGoods="maybe"),  # row 9
+            row("OK2"),
+        ]
+    )
     body = csv_import(ssit, text).json()
     assert body["created"] == 2
     assert [(e["row"], e["sku"]) for e in body["errors"]] == [
-        (3, None), (5, "W"), (6, "U"), (7, "OK1"), (8, "X"), (9, "D")]
+        (3, None),
+        (5, "W"),
+        (6, "U"),
+        (7, "OK1"),
+        (8, "X"),
+        (9, "D"),
+    ]
     assert "first on row 2" in body["errors"][3]["message"]
     assert "kilograms" in body["errors"][2]["message"]
     assert [p["sku"] for p in stored(ssit)] == ["OK1", "OK2"]
 
 
-@pytest.mark.parametrize("text", [
-    "sku,title\nA,B\n",
-    HEADER.replace("Color", "Colour") + "\nA,B\n",
-    "\n" + HEADER + "\n" + row("A"),
-    "",
-    "\n\n",
-], ids=["short", "colour", "header-not-first", "empty", "blank"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sku,title\nA,B\n",
+        HEADER.replace("Color", "Colour") + "\nA,B\n",
+        "\n" + HEADER + "\n" + row("A"),
+        "",
+        "\n\n",
+    ],
+    ids=["short", "colour", "header-not-first", "empty", "blank"],
+)
 def test_a_wrong_header_refuses_the_whole_file(ssit, text):
     response = csv_import(ssit, text)
     assert response.status_code == 400
@@ -106,8 +132,17 @@ def test_not_utf8_missing_file_and_wrong_type(ssit):
 
 
 def test_export_then_import_changes_nothing(ssit):
-    ssit.create(sku="b", title="Tab\there", description="multi\nline, with \"quotes\"", weight=0.1,
-                length=1e-05, price=19.99, brand=" ", material="kept", dangerous_goods=True)
+    ssit.create(
+        sku="b",
+        title="Tab\there",
+        description='multi\nline, with "quotes"',
+        weight=0.1,
+        length=1e-05,
+        price=19.99,
+        brand=" ",
+        material="kept",
+        dangerous_goods=True,
+    )
     ssit.create(sku="a", title="Plain", width=3)
     before = stored(ssit)
     exported = ssit.call("GET", "/export")

@@ -8,9 +8,23 @@ from .conftest import HEADERS
 
 
 def test_create_returns_the_stored_product_with_every_field(ssit):
-    response = ssit.call("POST", json={"product": {"sku": "A-1", "title": "Mug", "weight": 0.35, "length": 0.1,
-                                                   "colour": "red", "country": "AU", "hs_code": "6912.00",
-                                                   "price": 12.5, "dangerous_goods": True, "ignored": 1}})
+    response = ssit.call(
+        "POST",
+        json={
+            "product": {
+                "sku": "A-1",
+                "title": "Mug",
+                "weight": 0.35,
+                "length": 0.1,
+                "colour": "red",
+                "country": "AU",
+                "hs_code": "6912.00",
+                "price": 12.5,
+                "dangerous_goods": True,
+                "ignored": 1,
+            }
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     body = response.json()
@@ -30,19 +44,22 @@ def test_color_wins_over_colour_and_empty_text_is_null(ssit):
     assert product["color"] == "blue" and product["brand"] is None and product["barcode"] == " "
 
 
-@pytest.mark.parametrize(("product", "details"), [
-    ({"title": "no sku"}, ["sku"]),
-    ({"sku": " \u3000\t", "title": "blank sku"}, ["sku"]),
-    ({"sku": "A"}, ["title"]),
-    ({"sku": 5, "title": True}, ["sku", "title"]),
-    ({"sku": "A", "title": "t", "weight": "1.5"}, ["weight"]),
-    ({"sku": "A", "title": "t", "weight": -1}, ["weight"]),
-    ({"sku": "A", "title": "t", "weight": 1500}, ["weight"]),  # grams sent as kg
-    ({"sku": "A", "title": "t", "length": 30}, ["length"]),  # centimetres sent as metres
-    ({"sku": "A", "title": "t", "price": True}, ["price"]),
-    ({"sku": "A", "title": "t", "dangerous_goods": "yes"}, ["dangerous_goods"]),
-    ({"sku": "A", "title": "t", "brand": 3, "height": "tall"}, ["brand", "height"]),
-])
+@pytest.mark.parametrize(
+    ("product", "details"),
+    [
+        ({"title": "no sku"}, ["sku"]),
+        ({"sku": " \u3000\t", "title": "blank sku"}, ["sku"]),
+        ({"sku": "A"}, ["title"]),
+        ({"sku": 5, "title": True}, ["sku", "title"]),
+        ({"sku": "A", "title": "t", "weight": "1.5"}, ["weight"]),
+        ({"sku": "A", "title": "t", "weight": -1}, ["weight"]),
+        ({"sku": "A", "title": "t", "weight": 1500}, ["weight"]),  # grams sent as kg
+        ({"sku": "A", "title": "t", "length": 30}, ["length"]),  # centimetres sent as metres
+        ({"sku": "A", "title": "t", "price": True}, ["price"]),
+        ({"sku": "A", "title": "t", "dangerous_goods": "yes"}, ["dangerous_goods"]),
+        ({"sku": "A", "title": "t", "brand": 3, "height": "tall"}, ["brand", "height"]),
+    ],
+)
 def test_validation_reports_every_bad_field_in_the_envelope(ssit, product, details):
     response = ssit.call("POST", json={"product": product})
     assert response.status_code == 400
@@ -63,15 +80,36 @@ def test_duplicate_sku_is_409_and_changes_nothing(ssit):
     ssit.create(sku="DUP")
     response = ssit.call("POST", json={"product": {"sku": "DUP", "title": "again"}})
     assert response.status_code == 409
-    assert response.json() == {"success": False, "errors": [
-        {"message": "A product with this SKU already exists", "details": "sku"}]}
+    assert response.json() == {
+        "success": False,
+        "errors": [{"message": "A product with this SKU already exists", "details": "sku"}],
+    }
     assert [p["title"] for p in ssit.mock.backend.products("test-api-key")] == ["Thing"]
 
 
-@pytest.mark.parametrize("body", [b"{", b"[1, 2]", b'{"product": [1]}', b'{"product": null}', b"\xff\xfe{}",
-                                  b"", b"[" * 50_000, b'"text"'],
-                         ids=["truncated", "array", "product-array", "product-null", "not-utf8", "empty",
-                              "deep-nesting", "string"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{",
+        b"[1, 2]",
+        b'{"product": [1]}',
+        b'{"product": null}',
+        b"\xff\xfe{}",
+        b"",
+        b"[" * 50_000,
+        b'"text"',
+    ],
+    ids=[
+        "truncated",
+        "array",
+        "product-array",
+        "product-null",
+        "not-utf8",
+        "empty",
+        "deep-nesting",
+        "string",
+    ],
+)
 def test_bad_bodies_are_starshipit_400s(ssit, body):
     response = ssit.call("POST", data=body, headers={**HEADERS, "Content-Type": "application/json"})
     assert response.status_code == 400
@@ -83,14 +121,19 @@ def test_bad_bodies_are_starshipit_400s(ssit, body):
 def test_a_two_megabyte_body_is_413_in_the_envelope(ssit):
     response = ssit.call("POST", data=b"x" * (2 * 1024 * 1024))
     assert response.status_code == 413
-    assert response.json() == {"success": False, "errors": [{"message": "Request entity too large",
-                                                             "details": "body"}]}
+    assert response.json() == {
+        "success": False,
+        "errors": [{"message": "Request entity too large", "details": "body"}],
+    }
 
 
 def test_update_replaces_the_product_by_default(ssit):
     product = ssit.create(sku="U", brand="Acme", weight=2)
-    response = ssit.call("PUT", "/update", json={"id": product["id"],
-                                                 "product": {"id": product["id"], "sku": "U2", "title": "New"}})
+    response = ssit.call(
+        "PUT",
+        "/update",
+        json={"id": product["id"], "product": {"id": product["id"], "sku": "U2", "title": "New"}},
+    )
     assert response.status_code == 200
     updated = response.json()["product"]
     assert updated["sku"] == "U2" and updated["brand"] is None and updated["weight"] is None
@@ -127,8 +170,11 @@ def test_delete_reports_unknown_ids_and_deletes_the_rest(ssit):
         ssit.create(sku=sku)
     response = ssit.call("DELETE", "/delete", json={"product_ids": [1, 42, 3, 1], "all_products": False})
     assert response.status_code == 200
-    assert response.json() == {"success": True, "deleted": 2,
-                               "errors": [{"message": "Product not found", "details": "product id 42"}]}
+    assert response.json() == {
+        "success": True,
+        "deleted": 2,
+        "errors": [{"message": "Product not found", "details": "product id 42"}],
+    }
     assert [p["sku"] for p in ssit.mock.backend.products("test-api-key")] == ["B"]
     (effect,) = ssit.effects("product.deleted")
     assert effect["ids"] == [1, 3] and effect["skus"] == ["A", "C"]
@@ -142,8 +188,9 @@ def test_delete_all_products_ignores_ids(ssit):
     assert ssit.mock.backend.products("test-api-key") == []
 
 
-@pytest.mark.parametrize("body", [{"product_ids": ["1"]}, {"product_ids": 1}, {"all_products": "yes"},
-                                  {"product_ids": None}, [1]])
+@pytest.mark.parametrize(
+    "body", [{"product_ids": ["1"]}, {"product_ids": 1}, {"all_products": "yes"}, {"product_ids": None}, [1]]
+)
 def test_delete_validation(ssit, body):
     ssit.create(sku="KEEP")
     response = ssit.call("DELETE", "/delete", json=body)
@@ -164,16 +211,28 @@ def test_list_search_sort_and_paging(ssit):
     for n in range(20):
         ssit.create(sku=f"z{n:02d}")
     page2 = ssit.call("GET", params={"page_number": 2, "page_size": 10}).json()
-    assert page2["total_records"] == 23 and [p["sku"] for p in page2["data"]["products"]][:2] == ["z07", "z08"]
+    assert page2["total_records"] == 23 and [p["sku"] for p in page2["data"]["products"]][:2] == [
+        "z07",
+        "z08",
+    ]
     skipped = ssit.call("GET", params={"page_size": 10, "skip_records": 21}).json()["data"]["products"]
     assert [p["sku"] for p in skipped] == ["z18", "z19"]
     past = ssit.call("GET", params={"page_number": 9, "page_size": 10}).json()
     assert past["total_records"] == 23 and past["data"]["products"] == []
 
 
-@pytest.mark.parametrize("query", [{"page_size": "9"}, {"page_size": "2001"}, {"page_number": "0"},
-                                   {"skip_records": "-1"}, {"page_number": "x"}, {"sort_column": "sku"},
-                                   {"sort_direction": "asc"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page_size": "9"},
+        {"page_size": "2001"},
+        {"page_number": "0"},
+        {"skip_records": "-1"},
+        {"page_number": "x"},
+        {"sort_column": "sku"},
+        {"sort_direction": "asc"},
+    ],
+)
 def test_list_refuses_bad_parameters(ssit, query):
     response = ssit.call("GET", params=query)
     assert response.status_code == 400
