@@ -14,6 +14,7 @@ import json
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -63,6 +64,16 @@ class _Stamps:
 
 
 _stamps = _Stamps()
+
+
+_clock_stamps: weakref.WeakKeyDictionary[Clock, _Stamps] = weakref.WeakKeyDictionary()
+
+
+def _stamps_for(clock: Clock) -> _Stamps:
+    """One sequence per clock: clients on the same clock never collide, and a virtual clock's sequence
+    is not pushed to wall-clock time by a client on a real one."""
+    with _stamps._lock:
+        return _clock_stamps.setdefault(clock, _Stamps())
 
 
 def external_id(sku: str) -> str:
@@ -326,7 +337,7 @@ class TocobagusClient:
     def _headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
         # Process-wide strictly increasing: on a frozen virtual clock two clients would otherwise sign the
         # same GET identically, and the vendor refuses the second as a replay (AUTH_004).
-        stamp = _stamps.next(int(self.clock.now() * 1000))
+        stamp = _stamps_for(self.clock).next(int(self.clock.now() * 1000))
         c = self.credentials
         return {
             **signing.signed_headers(

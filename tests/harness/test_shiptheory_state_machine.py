@@ -58,9 +58,15 @@ class Model:
                 self.products[pid].update(given)
             # plain use_catalogue ignores the line's own price (quirk use_catalogue_ignores_line_price)
             price = None if self.mode == "use_catalogue" else line.get("value")
-            booked.append({"pid": pid, "price": price, "weight": line.get("weight"),
-                           "customisation": line.get("customisation") or "",
-                           "copy": copy.deepcopy(self.products[pid])})
+            booked.append(
+                {
+                    "pid": pid,
+                    "price": price,
+                    "weight": line.get("weight"),
+                    "customisation": line.get("customisation") or "",
+                    "copy": copy.deepcopy(self.products[pid]),
+                }
+            )
         self.shipments[reference] = (self.lock, booked)  # the lock is taken at booking time
 
     def effective(self, reference: str) -> list[dict[str, Any]]:
@@ -68,10 +74,15 @@ class Model:
         out = []
         for line in lines:
             base = line["copy"] if locked else self.products[line["pid"]]
-            out.append({"sku": base["sku"], "name": base["name"],
-                        "value": base["price"] if line["price"] is None else line["price"],
-                        "weight": base["weight"] if line["weight"] is None else line["weight"],
-                        "customisation": line["customisation"]})
+            out.append(
+                {
+                    "sku": base["sku"],
+                    "name": base["name"],
+                    "value": base["price"] if line["price"] is None else line["price"],
+                    "weight": base["weight"] if line["weight"] is None else line["weight"],
+                    "customisation": line["customisation"],
+                }
+            )
         return out
 
 
@@ -81,8 +92,9 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
         self.clock = Clock(virtual=True)
         self.app = create_app(clock=self.clock)
         self.session = in_process_session(self.app)
-        token = self.session.post(f"{BASE}/v1/token", json={"email": "test@example.com",
-                                                            "password": "test-password"}).json()["data"]["token"]
+        token = self.session.post(
+            f"{BASE}/v1/token", json={"email": "test@example.com", "password": "test-password"}
+        ).json()["data"]["token"]
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.model = Model()
         self.references = 0
@@ -126,9 +138,22 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
             assert response.status_code == 200
             self.model.products[pid]["sku"] = new
 
-    @rule(lines=st.lists(st.fixed_dictionaries({"sku": SKUS}, optional={
-        "name": NAMES, "value": AMOUNTS, "weight": AMOUNTS, "qty": st.integers(1, 3),
-        "customisation": st.sampled_from(["engraved", "gift wrap"])}), min_size=1, max_size=3))
+    @rule(
+        lines=st.lists(
+            st.fixed_dictionaries(
+                {"sku": SKUS},
+                optional={
+                    "name": NAMES,
+                    "value": AMOUNTS,
+                    "weight": AMOUNTS,
+                    "qty": st.integers(1, 3),
+                    "customisation": st.sampled_from(["engraved", "gift wrap"]),
+                },
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     def book_shipment(self, lines: list[dict[str, Any]]) -> None:
         self.references += 1
         reference = f"R{self.references}"
@@ -138,25 +163,33 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
 
     @rule(mode=MODES)
     def set_product_updates(self, mode: str) -> None:
-        assert self.session.put(f"{BASE}/__mock__/settings", json={"product_updates": mode}).status_code == 200
+        assert (
+            self.session.put(f"{BASE}/__mock__/settings", json={"product_updates": mode}).status_code == 200
+        )
         self.model.mode = mode
 
     @rule(lock=st.booleans())
     def set_lock(self, lock: bool) -> None:
-        assert self.session.put(f"{BASE}/__mock__/settings", json={"lock_product_data": lock}).status_code == 200
+        assert (
+            self.session.put(f"{BASE}/__mock__/settings", json={"lock_product_data": lock}).status_code == 200
+        )
         self.model.lock = lock
 
     @invariant()
     def every_line_shows_its_effective_values(self) -> None:
         for reference in self.model.shipments:
             shown = self.call("GET", f"/v1/shipments/view/{reference}").json()["shipment"]["products"]
-            actual = [{k: line[k] for k in ("sku", "name", "value", "weight", "customisation")} for line in shown]
+            actual = [
+                {k: line[k] for k in ("sku", "name", "value", "weight", "customisation")} for line in shown
+            ]
             assert actual == self.model.effective(reference), reference
 
     @invariant()
     def catalogue_matches(self) -> None:
-        held = {p["sku"]: {k: p[k] for k in FIELDS} for p in self.app.extensions["mock"].backend.products(
-            "test@example.com")}
+        held = {
+            p["sku"]: {k: p[k] for k in FIELDS}
+            for p in self.app.extensions["mock"].backend.products("test@example.com")
+        }
         assert held == {p["sku"]: {k: p[k] for k in FIELDS} for p in self.model.products.values()}
 
 

@@ -1,4 +1,4 @@
-"""Tocobagus reference client: property run with the six checks plus two, fault plans, a blind client caught."""
+"""Tocobagus reference client: property run (six checks plus two), fault plans, a blind client caught."""
 
 from decimal import Decimal
 
