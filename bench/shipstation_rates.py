@@ -1,4 +1,4 @@
-"""Request rates for the ShipStation mock: in process (requests adapter) vs sockets (threaded server, granian).
+"""Request rates for the ShipStation mock: in process (requests adapter) vs sockets (werkzeug, granian).
 
 Prints figures; it is not a test. Auth, rate limiting (set high enough not to refuse), journal and
 validation are all on, as in normal use.
@@ -58,14 +58,26 @@ def free_port() -> int:
 
 def main() -> None:
     app = create_app()
-    rows = [("in-process (requests adapter)", *measure(prepared(in_process_session(app), "http://mock"), "http://mock"))]
+    rows = [
+        (
+            "in-process (requests adapter)",
+            *measure(prepared(in_process_session(app), "http://mock"), "http://mock"),
+        )
+    ]
     with ServerThread(create_app()) as server, requests.Session() as session:
-        rows.append(("socket, threaded werkzeug server", *measure(prepared(session, server.base_url),
-                                                                   server.base_url)))
+        rows.append(
+            (
+                "socket, threaded werkzeug server",
+                *measure(prepared(session, server.base_url), server.base_url),
+            )
+        )
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "shipstation", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", "shipstation", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/shipstation"
     try:
         while True:

@@ -49,8 +49,14 @@ class Product:
 
 FIELD_NAMES = tuple(f.name for f in fields(Product))
 DECIMAL_FIELDS = ("price", "cost", "weight_kg", "length_cm", "width_cm", "height_cm", "customs_value")
-TEXT_FIELDS = ("description", "hs_code", "country_of_origin", "customs_description", "warehouse_location",
-               "barcode")
+TEXT_FIELDS = (
+    "description",
+    "hs_code",
+    "country_of_origin",
+    "customs_description",
+    "warehouse_location",
+    "barcode",
+)
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "y"}, {"false", "0", "no", "n"}
 
 
@@ -66,7 +72,9 @@ def normalise_sku(sku: str) -> str:
     return unicodedata.normalize("NFKC", sku).strip().casefold()
 
 
-def product_from_mapping(raw: Any, *, file: str = "<catalog>", row: int = 1, text_cells: bool = False) -> Product:
+def product_from_mapping(
+    raw: Any, *, file: str = "<catalog>", row: int = 1, text_cells: bool = False
+) -> Product:
     """Build a Product from a JSON object or a CSV row; `text_cells` means every value is a string."""
     if not isinstance(raw, dict):
         raise CatalogError(file, row, None, "must be an object of product fields")
@@ -175,9 +183,18 @@ def dumps_csv(products: Iterable[Product]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELD_NAMES)
     for p in products:
-        writer.writerow(["" if v is None else "|".join(v) if isinstance(v, tuple) else
-                         str(v).lower() if isinstance(v, bool) else str(v)
-                         for v in (getattr(p, name) for name in FIELD_NAMES)])
+        writer.writerow(
+            [
+                ""
+                if v is None
+                else "|".join(v)
+                if isinstance(v, tuple)
+                else str(v).lower()
+                if isinstance(v, bool)
+                else str(v)
+                for v in (getattr(p, name) for name in FIELD_NAMES)
+            ]
+        )
     return out.getvalue()
 
 

@@ -22,16 +22,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve vendor mocks on one port, each under /<vendor>")
-    serve.add_argument("vendors", nargs="*", metavar="VENDOR", help=f"default: all ({', '.join(vendors.names())})")
+    serve.add_argument(
+        "vendors", nargs="*", metavar="VENDOR", help=f"default: all ({', '.join(vendors.names())})"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)")
-    serve.add_argument("--virtual-clock", action="store_true", help="start with a frozen clock (POST /__mock__/clock)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)"
+    )
+    serve.add_argument(
+        "--virtual-clock", action="store_true", help="start with a frozen clock (POST /__mock__/clock)"
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="contract conformance and property runs, in process")
     check.add_argument("vendors", nargs="*", metavar="VENDOR", help="default: all")
     check.add_argument("--examples", type=int, default=25, help="hypothesis examples per property run (25)")
-    check.add_argument("--contract-examples", type=int, default=20, help="examples per operation and mode (20)")
+    check.add_argument(
+        "--contract-examples", type=int, default=20, help="examples per operation and mode (20)"
+    )
     check.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
     check.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
@@ -62,8 +70,9 @@ def build_server_app(names: list[str], virtual_clock: bool = False) -> Any:
     from mocks.kit.clock import Clock
 
     mounts = {f"/{name}": vendors.get(name).create_app(clock=Clock(virtual=virtual_clock)) for name in names}
-    index = Response(json.dumps({"vendors": {name: f"/{name}" for name in names}}), 404,
-                     mimetype="application/json")
+    index = Response(
+        json.dumps({"vendors": {name: f"/{name}" for name in names}}), 404, mimetype="application/json"
+    )
     return DispatcherMiddleware(index, mounts)
 
 
@@ -85,8 +94,15 @@ def _serve(args: argparse.Namespace) -> int:
     console.print(grid)
     console.print(f"control API: http://{args.host}:{port}/<vendor>/__mock__/  ·  Ctrl-C or SIGTERM stops")
     # One worker process holds all state (DESIGN rule 7); granian's Rust core does the HTTP work.
-    server = MPServer(target="catalog-harness", address=args.host, port=port, interface=Interfaces.WSGI,
-                      workers=1, log_access=False, log_enabled=False)
+    server = MPServer(
+        target="catalog-harness",
+        address=args.host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        log_access=False,
+        log_enabled=False,
+    )
     server.serve(target_loader=lambda *_, **__: app, wrap_loader=False)
     console.print("stopped")
     return 0
@@ -111,51 +127,101 @@ def _check(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     results: list[Result] = []
     started = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
         for name in names:
             harness = vendors.get(name)
-            for contract, auth, excluded in ((name, None, None),
-                                             ("control", lambda case: {}, vendors.CONTROL_EXCLUDED_CHECKS)):
+            for contract, auth, excluded in (
+                (name, None, None),
+                ("control", lambda case: {}, vendors.CONTROL_EXCLUDED_CHECKS),
+            ):
                 task = progress.add_task(f"{name}: {contract} contract", total=None)
-                run = run_contract(harness, contract, auth=auth, excluded_checks=excluded,
-                                   max_examples=args.contract_examples, seed=args.seed,
-                                   on_result=lambda r, t=task: progress.advance(t))
+                run = run_contract(
+                    harness,
+                    contract,
+                    auth=auth,
+                    excluded_checks=excluded,
+                    max_examples=args.contract_examples,
+                    seed=args.seed,
+                    on_result=lambda r, t=task: progress.advance(t),
+                )
                 progress.remove_task(task)
                 suite = "contract" if contract == name else "control contract"
-                results.extend(Result(name, suite, f"{r.operation} [{r.mode}]", r.ok, r.seconds, r.failure,
-                                      extra={"examples": r.examples, "note": r.note}) for r in run.results)
+                results.extend(
+                    Result(
+                        name,
+                        suite,
+                        f"{r.operation} [{r.mode}]",
+                        r.ok,
+                        r.seconds,
+                        r.failure,
+                        extra={"examples": r.examples, "note": r.note},
+                    )
+                    for r in run.results
+                )
                 if not args.json:
                     console.print(f"{name}: {suite}: {sum(r.ok for r in run.results)}/{len(run.results)} ok")
             if harness.adapter is None:
                 continue
             task = progress.add_task(f"{name}: property run", total=args.examples)
             began = time.perf_counter()
-            outcome = property_run(harness, args.examples, args.seed,
-                                   on_example=lambda n, t=task: progress.update(t, completed=n))
+            outcome = property_run(
+                harness,
+                args.examples,
+                args.seed,
+                on_example=lambda n, t=task: progress.update(t, completed=n),
+            )
             progress.remove_task(task)
             seconds = time.perf_counter() - began
             check_names = [*CHECKS, *harness.property_checks]
             for check_name, ok in outcome.check_status(check_names).items():
                 failures = [dict(f.as_dict(), text=str(f)) for f in outcome.failures if f.check == check_name]
-                results.append(Result(name, "property", check_name, ok, seconds / len(check_names),
-                                      outcome.error if not ok and outcome.error else None, failures,
-                                      extra={"examples": outcome.examples, "scenario": outcome.scenario}))
+                results.append(
+                    Result(
+                        name,
+                        "property",
+                        check_name,
+                        ok,
+                        seconds / len(check_names),
+                        outcome.error if not ok and outcome.error else None,
+                        failures,
+                        extra={"examples": outcome.examples, "scenario": outcome.scenario},
+                    )
+                )
             if not args.json:
-                console.print(f"{name}: property run: {outcome.examples} examples, "
-                              f"{'all checks pass' if outcome.ok else 'FAILED'}")
+                console.print(
+                    f"{name}: property run: {outcome.examples} examples, "
+                    f"{'all checks pass' if outcome.ok else 'FAILED'}"
+                )
     if args.junit:
         write_junit(args.junit, results, "catalog-harness check")
     if args.json:
-        print(to_json(results, command="check", vendors=names, seed=args.seed,
-                      seconds=round(time.perf_counter() - started, 2)))
+        print(
+            to_json(
+                results,
+                command="check",
+                vendors=names,
+                seed=args.seed,
+                seconds=round(time.perf_counter() - started, 2),
+            )
+        )
     else:
         out = Console(width=max(100, Console().width))
         _summarise(out, results)
         failed = [r for r in results if not r.ok]
         if failed:
             print_results(out, failed, "failures")
-        out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed in {time.perf_counter() - started:.1f}s")
+        out.print(
+            f"{len(results) - len(failed)} passed, {len(failed)} failed "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -169,8 +235,13 @@ def _summarise(console: Console, results: list[Any]) -> None:
         groups.setdefault((r.vendor, r.suite), []).append(r)
     for (vendor, suite), items in groups.items():
         failed = [r for r in items if not r.ok]
-        grid.add_row(vendor, suite, str(len(items) - len(failed)),
-                     f"[red]{len(failed)}[/]" if failed else "0", f"{sum(r.seconds for r in items):.1f}s")
+        grid.add_row(
+            vendor,
+            suite,
+            str(len(items) - len(failed)),
+            f"[red]{len(failed)}[/]" if failed else "0",
+            f"{sum(r.seconds for r in items):.1f}s",
+        )
     console.print(grid)
     property_rows = [r for r in results if r.suite == "property"]
     if property_rows:
@@ -181,8 +252,13 @@ def _summarise(console: Console, results: list[Any]) -> None:
             checks.add_column(name)
         for vendor in dict.fromkeys(r.vendor for r in property_rows):
             by_name = {r.name: r for r in property_rows if r.vendor == vendor}
-            checks.add_row(vendor, *[("[green]pass[/]" if by_name[n].ok else "[red]FAIL[/]") if n in by_name
-                                     else "–" for n in names])
+            checks.add_row(
+                vendor,
+                *[
+                    ("[green]pass[/]" if by_name[n].ok else "[red]FAIL[/]") if n in by_name else "-"
+                    for n in names
+                ],
+            )
         console.print(checks)
 
 

@@ -116,14 +116,21 @@ def _register_auth(schema: Any, sign: Callable[[Any], dict[str, str]]) -> None:
             case.headers = {**(case.headers or {}), **sign(case)}
 
 
-def _run_operation(operation: Any, mode: GenerationMode, skip: list[Any], max_examples: int, seed: int,
-                   base_url: str | None) -> OperationResult:
+def _run_operation(
+    operation: Any, mode: GenerationMode, skip: list[Any], max_examples: int, seed: int, base_url: str | None
+) -> OperationResult:
     outcome = OperationResult("", f"{operation.method.upper()} {operation.path}", mode.value)
     started = time.perf_counter()
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              print_blob=False)
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        print_blob=False,
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def conforms(case: Any) -> None:
         outcome.examples += 1

@@ -37,8 +37,9 @@ class VendorAdapter(Protocol):
 class CheckFailure(AssertionError):
     check = "check"
 
-    def __init__(self, message: str, *, sku: str | None = None, field: str | None = None,
-                 entry: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, sku: str | None = None, field: str | None = None, entry: int | None = None
+    ) -> None:
         self.sku, self.field, self.entry, self.message = sku, field, entry, message
         parts = [f"[{self.check}]"]
         if sku is not None:
@@ -50,8 +51,13 @@ class CheckFailure(AssertionError):
         super().__init__(" ".join(parts) + ": " + message)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "sku": self.sku, "field": self.field, "entry": self.entry,
-                "message": self.message}
+        return {
+            "check": self.check,
+            "sku": self.sku,
+            "field": self.field,
+            "entry": self.entry,
+            "message": self.message,
+        }
 
 
 class ConvergenceFailure(CheckFailure):
@@ -122,7 +128,11 @@ def _by_key(adapter: Any, records: list[dict]) -> dict[str, dict]:
 def check_convergence(run: RunRecord) -> list[CheckFailure]:
     """Every source product is at the vendor with equal values, within unit-conversion tolerance."""
     failures: list[CheckFailure] = []
-    after, before, rejected = _by_key(run.adapter, run.after), _by_key(run.adapter, run.before), run.rejected()
+    after, before, rejected = (
+        _by_key(run.adapter, run.after),
+        _by_key(run.adapter, run.before),
+        run.rejected(),
+    )
     for product in run.source:
         if product.key in rejected:
             continue
@@ -132,8 +142,14 @@ def check_convergence(run: RunRecord) -> list[CheckFailure]:
                 failures.append(ConvergenceFailure("not at the vendor after the sync", sku=product.sku))
             continue
         for name in run.adapter.changed_fields(product, record):
-            failures.append(ConvergenceFailure(f"vendor holds {record.get(name)!r}, source says otherwise",
-                                               sku=product.sku, field=name, entry=_last_write(run, product)))
+            failures.append(
+                ConvergenceFailure(
+                    f"vendor holds {record.get(name)!r}, source says otherwise",
+                    sku=product.sku,
+                    field=name,
+                    entry=_last_write(run, product),
+                )
+            )
     return failures
 
 
@@ -158,13 +174,19 @@ def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
                 continue
             if old.get(name) != new.get(name):
                 why = "a field the source does not own" if named else "a product the source does not name"
-                failures.append(NothingLostFailure(f"{why} changed from {old.get(name)!r} to {new.get(name)!r}",
-                                                   sku=sku, field=name, entry=_last_write(run, sku=sku)))
+                failures.append(
+                    NothingLostFailure(
+                        f"{why} changed from {old.get(name)!r} to {new.get(name)!r}",
+                        sku=sku,
+                        field=name,
+                        entry=_last_write(run, sku=sku),
+                    )
+                )
     return failures
 
 
 def check_idempotence(run: RunRecord) -> list[CheckFailure]:
-    """A second sync of the same catalogue writes nothing (rows the vendor refused the first time may retry)."""
+    """A second sync of the same catalogue writes nothing; rows the vendor refused before may be retried."""
     retryable = set(run.rejected()) | {normalise_sku(s) for s in run.report.missing_upstream}
     failures: list[CheckFailure] = []
     for entry in run.second_journal:
@@ -173,9 +195,13 @@ def check_idempotence(run: RunRecord) -> list[CheckFailure]:
         touched = [normalise_sku(s) for s in run.adapter.written_skus(entry)]
         if touched and all(key in retryable for key in touched):
             continue
-        failures.append(IdempotenceFailure(f"the re-run wrote again: {entry['method']} {entry['path']} → "
-                                           f"{entry['status']}", sku=(run.adapter.written_skus(entry) or [None])[0],
-                                           entry=entry["seq"]))
+        failures.append(
+            IdempotenceFailure(
+                f"the re-run wrote again: {entry['method']} {entry['path']} → {entry['status']}",
+                sku=(run.adapter.written_skus(entry) or [None])[0],
+                entry=entry["seq"],
+            )
+        )
     return failures
 
 
@@ -186,18 +212,30 @@ def check_errors_surfaced(run: RunRecord) -> list[CheckFailure]:
     for key, (reason, seq) in run.rejected().items():
         sku = next((p.sku for p in run.source if p.key == key), key)
         if key not in reported:
-            failures.append(ErrorsSurfacedFailure(f"the vendor refused it ({reason!r}); the client did not say",
-                                                  sku=sku, entry=seq))
+            failures.append(
+                ErrorsSurfacedFailure(
+                    f"the vendor refused it ({reason!r}); the client did not say", sku=sku, entry=seq
+                )
+            )
         elif reason and reason not in reported[key]:
-            failures.append(ErrorsSurfacedFailure(f"reported as {reported[key]!r}, without the vendor's reason "
-                                                  f"{reason!r}", sku=sku, entry=seq))
+            failures.append(
+                ErrorsSurfacedFailure(
+                    f"reported as {reported[key]!r}, without the vendor's reason {reason!r}",
+                    sku=sku,
+                    entry=seq,
+                )
+            )
     if not run.adapter.can_create:
         before = _by_key(run.adapter, run.before)
         told = {normalise_sku(s) for s in run.report.missing_upstream} | set(reported)
         for product in run.source:
             if product.key not in before and product.key not in told:
-                failures.append(ErrorsSurfacedFailure("absent at the vendor, which cannot create it; the client "
-                                                      "did not report it missing", sku=product.sku))
+                failures.append(
+                    ErrorsSurfacedFailure(
+                        "absent at the vendor, which cannot create it; the client did not report it missing",
+                        sku=product.sku,
+                    )
+                )
     return failures
 
 
@@ -210,10 +248,17 @@ def check_politeness(run: RunRecord) -> list[CheckFailure]:
         key = limit.get("key") or entry.get("account") or ""
         until = blocked_until.get(key)
         if until is not None and entry["time"] < until[0] - 1e-6:
-            failures.append(PolitenessFailure(
-                f"{entry['method']} {entry['path']} sent {until[0] - entry['time']:.3f} s before the rate-limit "
-                f"reset announced by journal #{until[1]}", entry=entry["seq"]))
-        if limit and (entry["status"] == 429 or (run.adapter.announces_remaining and limit.get("remaining") == 0)):
+            failures.append(
+                PolitenessFailure(
+                    f"{entry['method']} {entry['path']} sent {until[0] - entry['time']:.3f} s before the "
+                    "rate-limit "
+                    f"reset announced by journal #{until[1]}",
+                    entry=entry["seq"],
+                )
+            )
+        if limit and (
+            entry["status"] == 429 or (run.adapter.announces_remaining and limit.get("remaining") == 0)
+        ):
             blocked_until[key] = (limit["reset_at"], entry["seq"])
     streak, previous = 0, None
     for entry in run.requests():
@@ -221,25 +266,34 @@ def check_politeness(run: RunRecord) -> list[CheckFailure]:
         streak = streak + 1 if signature == previous else 1
         previous = signature
         if streak == run.adapter.max_retries + 2:
-            failures.append(PolitenessFailure(f"{entry['method']} {entry['path']} sent {streak} times in a row: "
-                                              f"retries must be bounded by {run.adapter.max_retries}",
-                                              entry=entry["seq"]))
+            failures.append(
+                PolitenessFailure(
+                    f"{entry['method']} {entry['path']} sent {streak} times in a row: "
+                    f"retries must be bounded by {run.adapter.max_retries}",
+                    entry=entry["seq"],
+                )
+            )
     created: dict[str, int] = {}
     for entry in run.requests():
         for sku in run.adapter.created_skus(entry):
             key = normalise_sku(sku)
             if key in created:
-                failures.append(PolitenessFailure(f"created twice (first in journal #{created[key]})", sku=sku,
-                                                  entry=entry["seq"]))
+                failures.append(
+                    PolitenessFailure(
+                        f"created twice (first in journal #{created[key]})", sku=sku, entry=entry["seq"]
+                    )
+                )
             created.setdefault(key, entry["seq"])
     return failures
 
 
 def check_auth(run: RunRecord) -> list[CheckFailure]:
     """No request failed authentication."""
-    return [AuthFailure(f"{e['method']} {e['path']} was refused with {e['status']}", entry=e["seq"])
-            for e in run.requests() + [e for e in run.second_journal if e.get("type") == "request"]
-            if e["status"] in (401, 403) and not e.get("fault")]
+    return [
+        AuthFailure(f"{e['method']} {e['path']} was refused with {e['status']}", entry=e["seq"])
+        for e in run.requests() + [e for e in run.second_journal if e.get("type") == "request"]
+        if e["status"] in (401, 403) and not e.get("fault")
+    ]
 
 
 CHECKS: dict[str, Callable[[RunRecord], list[CheckFailure]]] = {
@@ -252,14 +306,16 @@ CHECKS: dict[str, Callable[[RunRecord], list[CheckFailure]]] = {
 }
 
 
-def run_checks(run: RunRecord, extra: dict[str, Callable[[RunRecord], list[CheckFailure]]] | None = None
-               ) -> dict[str, list[CheckFailure]]:
+def run_checks(
+    run: RunRecord, extra: dict[str, Callable[[RunRecord], list[CheckFailure]]] | None = None
+) -> dict[str, list[CheckFailure]]:
     """Every check's failures, by check name (an empty list is a pass)."""
     return {name: check(run) for name, check in {**CHECKS, **(extra or {})}.items()}
 
 
-def assert_checks(run: RunRecord, extra: dict[str, Callable[[RunRecord], list[CheckFailure]]] | None = None
-                  ) -> None:
+def assert_checks(
+    run: RunRecord, extra: dict[str, Callable[[RunRecord], list[CheckFailure]]] | None = None
+) -> None:
     failures = [f for found in run_checks(run, extra).values() for f in found]
     if failures:
         raise ChecksFailed(failures)

@@ -50,25 +50,37 @@ def print_results(console: Console, results: list[Result], title: str) -> None:
 
 
 def to_json(results: list[Result], **meta: Any) -> str:
-    return json.dumps({**meta, "ok": all(r.ok for r in results), "results": [asdict(r) for r in results]},
-                      indent=2, default=str)
+    return json.dumps(
+        {**meta, "ok": all(r.ok for r in results), "results": [asdict(r) for r in results]},
+        indent=2,
+        default=str,
+    )
 
 
 def write_junit(path: str | Path, results: list[Result], name: str) -> None:
-    suites = ET.Element("testsuites", name=name, tests=str(len(results)),
-                        failures=str(sum(not r.ok for r in results)))
+    suites = ET.Element(
+        "testsuites", name=name, tests=str(len(results)), failures=str(sum(not r.ok for r in results))
+    )
     grouped: dict[tuple[str, str], list[Result]] = {}
     for r in results:
         grouped.setdefault((r.vendor, r.suite), []).append(r)
     for (vendor, suite), items in grouped.items():
-        element = ET.SubElement(suites, "testsuite", name=f"{vendor}.{suite}", tests=str(len(items)),
-                                failures=str(sum(not r.ok for r in items)),
-                                time=f"{sum(r.seconds for r in items):.3f}")
+        element = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"{vendor}.{suite}",
+            tests=str(len(items)),
+            failures=str(sum(not r.ok for r in items)),
+            time=f"{sum(r.seconds for r in items):.3f}",
+        )
         for r in items:
-            case = ET.SubElement(element, "testcase", classname=f"{vendor}.{suite}", name=r.name,
-                                 time=f"{r.seconds:.3f}")
+            case = ET.SubElement(
+                element, "testcase", classname=f"{vendor}.{suite}", name=r.name, time=f"{r.seconds:.3f}"
+            )
             if not r.ok:
-                texts = [f.get("text") or json.dumps(f) for f in r.failures] + ([r.detail] if r.detail else [])
+                texts = [f.get("text") or json.dumps(f) for f in r.failures] + (
+                    [r.detail] if r.detail else []
+                )
                 failure = ET.SubElement(case, "failure", message=(texts[0] if texts else "failed")[:500])
                 failure.text = "\n".join(texts)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -43,9 +43,15 @@ class RunResult:
         return [f for found in self.failures.values() for f in found]
 
 
-def run_once(harness: VendorHarness, source: list[Product], existing: list[dict], faults: list[dict] | None = None,
-             client_factory: Callable[..., Any] | None = None, extra_checks: ExtraChecks | None = None,
-             settings_: dict | None = None) -> RunResult:
+def run_once(
+    harness: VendorHarness,
+    source: list[Product],
+    existing: list[dict],
+    faults: list[dict] | None = None,
+    client_factory: Callable[..., Any] | None = None,
+    extra_checks: ExtraChecks | None = None,
+    settings_: dict | None = None,
+) -> RunResult:
     adapter = harness.adapter
     factory = client_factory or adapter.make_client
     clock = Clock(virtual=True)
@@ -95,17 +101,28 @@ class PropertyOutcome:
         return {name: name not in failed and self.error is None for name in names}
 
 
-def property_run(harness: VendorHarness, examples: int = 25, seed: int = 0,
-                 client_factory: Callable[..., Any] | None = None, extra_checks: ExtraChecks | None = None,
-                 on_example: Callable[[int], None] | None = None) -> PropertyOutcome:
+def property_run(
+    harness: VendorHarness,
+    examples: int = 25,
+    seed: int = 0,
+    client_factory: Callable[..., Any] | None = None,
+    extra_checks: ExtraChecks | None = None,
+    on_example: Callable[[int], None] | None = None,
+) -> PropertyOutcome:
     adapter = harness.adapter
     extra_checks = harness.property_checks if extra_checks is None else extra_checks
     outcome = PropertyOutcome(harness.name)
     last: dict[str, Any] = {}
 
     @hypothesis_seed(seed)
-    @settings(max_examples=examples, deadline=None, database=None, print_blob=False,
-              suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+    )
     @given(scenario=scenarios(adapter.fault_targets), data=_data())
     def sync_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")

@@ -14,7 +14,9 @@ SKU_START = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 SKU_CHARS = SKU_START + "-_./"
 UNICODE_LETTERS = "ÄÖÜßÉÈñçøåłžšЖЯΩλ日本語한"
 COUNTRIES = ("AU", "NZ", "US", "GB", "DE", "CN", "ID", "JP", "FR", "CA")
-plain_sku = st.builds(lambda head, tail: head + tail, st.sampled_from(SKU_START), st.text(SKU_CHARS, max_size=15))
+plain_sku = st.builds(
+    lambda head, tail: head + tail, st.sampled_from(SKU_START), st.text(SKU_CHARS, max_size=15)
+)
 
 
 @st.composite
@@ -40,14 +42,20 @@ def vendor_spelling(sku: str) -> Any:
 
 
 def money(max_value: str = "99999.99") -> Any:
-    return st.decimals(min_value=Decimal("0.01"), max_value=Decimal(max_value), places=2,
-                       allow_nan=False, allow_infinity=False)
+    return st.decimals(
+        min_value=Decimal("0.01"),
+        max_value=Decimal(max_value),
+        places=2,
+        allow_nan=False,
+        allow_infinity=False,
+    )
 
 
 def measure(places: int, max_value: str) -> Any:
     step = Decimal(1).scaleb(-places)
-    return st.decimals(min_value=step, max_value=Decimal(max_value), places=places,
-                       allow_nan=False, allow_infinity=False)
+    return st.decimals(
+        min_value=step, max_value=Decimal(max_value), places=places, allow_nan=False, allow_infinity=False
+    )
 
 
 printable = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
@@ -74,7 +82,9 @@ def products(sku: Any = None) -> Any:
         warehouse_location=optional | st.from_regex(r"Bin [A-Z][0-9]{1,3}", fullmatch=True),
         barcode=optional | st.from_regex(r"[0-9]{12,13}", fullmatch=True),
         active=st.booleans(),
-        tags=st.lists(st.sampled_from(["sale", "new", "fragile", "bulky"]), unique=True, max_size=2).map(tuple),
+        tags=st.lists(st.sampled_from(["sale", "new", "fragile", "bulky"]), unique=True, max_size=2).map(
+            tuple
+        ),
     )
 
 
@@ -86,8 +96,24 @@ def catalogues(min_size: int = 0, max_size: int = 8) -> Any:
 def edited(draw: Any, product: Product) -> Product:
     """The same product with some fields changed: what the vendor holds when it is out of date."""
     fresh = draw(products(sku=st.just(product.sku)))
-    keep = draw(st.lists(st.sampled_from(["name", "price", "weight_kg", "hs_code", "active", "barcode",
-                                          "length_cm", "customs_value", "warehouse_location"]), unique=True))
+    keep = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "name",
+                    "price",
+                    "weight_kg",
+                    "hs_code",
+                    "active",
+                    "barcode",
+                    "length_cm",
+                    "customs_value",
+                    "warehouse_location",
+                ]
+            ),
+            unique=True,
+        )
+    )
     return replace(fresh, **{name: getattr(product, name) for name in keep})
 
 
@@ -100,8 +126,11 @@ class Scenario:
     faults: list[dict]
 
     def describe(self) -> dict:
-        return {"source": [p.to_json() for p in self.source], "remote": [p.to_json() for p in self.remote],
-                "faults": self.faults}
+        return {
+            "source": [p.to_json() for p in self.source],
+            "remote": [p.to_json() for p in self.remote],
+            "faults": self.faults,
+        }
 
 
 @st.composite
@@ -124,9 +153,14 @@ def fault_plans(targets: list[tuple[str, str]], max_rules: int = 2) -> Any:
     """Transient faults a careful client rides out: each fires at most twice, within a 3-retry budget."""
     rule = st.builds(
         lambda target, effect, status, times, when, latency: {
-            "method": target[0], "path": target[1], "effect": effect, "times": times, "when": when,
+            "method": target[0],
+            "path": target[1],
+            "effect": effect,
+            "times": times,
+            "when": when,
             **({"status": status} if effect == "respond" else {}),
-            **({"latency": latency} if effect == "latency" else {})},
+            **({"latency": latency} if effect == "latency" else {}),
+        },
         st.sampled_from(targets),
         st.sampled_from(["respond", "respond", "drop", "truncate", "latency"]),
         st.sampled_from([500, 502, 503]),
@@ -139,9 +173,12 @@ def fault_plans(targets: list[tuple[str, str]], max_rules: int = 2) -> Any:
 
 
 def scenarios(fault_targets: list[tuple[str, str]], max_products: int = 8) -> Any:
-    return st.builds(Scenario, source=catalogues(max_size=max_products), remote=st.just([]),
-                     faults=fault_plans(fault_targets)).flatmap(
-        lambda s: remote_state(s.source).map(lambda remote: replace(s, remote=remote)))
+    return st.builds(
+        Scenario,
+        source=catalogues(max_size=max_products),
+        remote=st.just([]),
+        faults=fault_plans(fault_targets),
+    ).flatmap(lambda s: remote_state(s.source).map(lambda remote: replace(s, remote=remote)))
 
 
 def unique_keys(items: list[Product]) -> bool:

@@ -63,14 +63,22 @@ class SyncReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    missing_upstream: list[str] = field(default_factory=list)  # in the source, absent at a vendor that can't create
+    missing_upstream: list[str] = field(
+        default_factory=list
+    )  # in the source, absent at a vendor that can't create
     errors: dict[str, str] = field(default_factory=dict)  # SKU -> the vendor's reason
     log: list[RequestLog] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
-        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
-                "deleted": len(self.deleted), "missing_upstream": len(self.missing_upstream),
-                "errors": len(self.errors), "requests": len(self.log)}
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "deleted": len(self.deleted),
+            "missing_upstream": len(self.missing_upstream),
+            "errors": len(self.errors),
+            "requests": len(self.log),
+        }
 
 
 def iso(epoch: float) -> str:

@@ -2,8 +2,9 @@
 
 The client pages through all products (each listed item is the whole resource), matches them to the
 source by normalised SKU, and for each changed one merges the fields the source owns into that
-resource and PUTs it back: V1's PUT is a full replace, so anything not sent is lost. It waits exactly until X-Rate-Limit-Reset when a window
-is used up, on the injected clock, and retries 5xx and connection errors a bounded number of times.
+resource and PUTs it back: V1's PUT is a full replace, so anything not sent is lost. It waits exactly
+until X-Rate-Limit-Reset when a window is used up, on the injected clock, and retries 5xx and
+connection errors a bounded number of times.
 """
 
 from __future__ import annotations
@@ -126,20 +127,30 @@ class ShipStationAdapter:
         """What ShipStation holds: the mapped fields plus fields only ShipStation has, which must survive."""
         from hypothesis import strategies as st
 
-        vendor_only = st.fixed_dictionaries({}, optional={
-            "internalNotes": st.text(max_size=20),
-            "fulfillmentSku": st.text(min_size=1, max_size=10),
-            "productCategory": st.builds(lambda i, n: {"categoryId": i, "name": n}, st.integers(1, 99),
-                                         st.text(min_size=1, max_size=10)),
-            "tags": st.lists(st.builds(lambda i: {"tagId": i, "name": f"tag{i}"}, st.integers(1, 9)),
-                             max_size=2, unique_by=lambda t: t["tagId"]),
-            "defaultCarrierCode": st.sampled_from(["fedex", "ups", "usps"]),
-            "defaultConfirmation": st.sampled_from(["none", "delivery", "signature"]),
-            "noCustoms": st.booleans(),
-            "thumbnailURL": st.just("https://img.example/p.png"),
-        })
-        return st.tuples(*[vendor_only.map(lambda extra, p=p: {**to_vendor(p), "sku": p.sku, **extra})
-                           for p in remote]).map(list)
+        vendor_only = st.fixed_dictionaries(
+            {},
+            optional={
+                "internalNotes": st.text(max_size=20),
+                "fulfillmentSku": st.text(min_size=1, max_size=10),
+                "productCategory": st.builds(
+                    lambda i, n: {"categoryId": i, "name": n},
+                    st.integers(1, 99),
+                    st.text(min_size=1, max_size=10),
+                ),
+                "tags": st.lists(
+                    st.builds(lambda i: {"tagId": i, "name": f"tag{i}"}, st.integers(1, 9)),
+                    max_size=2,
+                    unique_by=lambda t: t["tagId"],
+                ),
+                "defaultCarrierCode": st.sampled_from(["fedex", "ups", "usps"]),
+                "defaultConfirmation": st.sampled_from(["none", "delivery", "signature"]),
+                "noCustoms": st.booleans(),
+                "thumbnailURL": st.just("https://img.example/p.png"),
+            },
+        )
+        return st.tuples(
+            *[vendor_only.map(lambda extra, p=p: {**to_vendor(p), "sku": p.sku, **extra}) for p in remote]
+        ).map(list)
 
     def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> ShipStationClient:
         return ShipStationClient(base_url, session=session, clock=clock)
@@ -149,9 +160,17 @@ ADAPTER = ShipStationAdapter()
 
 
 class ShipStationClient:
-    def __init__(self, base_url: str, api_key: str = CREDENTIALS["api_key"],
-                 api_secret: str = CREDENTIALS["api_secret"], *, session: requests.Session | None = None,
-                 clock: Clock | None = None, max_retries: int = 3, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str = CREDENTIALS["api_key"],
+        api_secret: str = CREDENTIALS["api_secret"],
+        *,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        max_retries: int = 3,
+        timeout: float = 30.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = basic_auth(api_key, api_secret)
@@ -169,12 +188,23 @@ class ShipStationClient:
             self._remaining = None
 
     def _note_rate_limit(self, response: requests.Response) -> None:
-        remaining, reset = response.headers.get("X-Rate-Limit-Remaining"), response.headers.get("X-Rate-Limit-Reset")
+        remaining, reset = (
+            response.headers.get("X-Rate-Limit-Remaining"),
+            response.headers.get("X-Rate-Limit-Reset"),
+        )
         if remaining is not None and reset is not None:
             self._remaining, self._reset_at = int(remaining), self.clock.now() + int(reset)
 
-    def request(self, method: str, path: str, *, action: str, source_id: str | None = None,
-                vendor_id: Any = None, body: dict | None = None) -> requests.Response | None:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        source_id: str | None = None,
+        vendor_id: Any = None,
+        body: dict | None = None,
+    ) -> requests.Response | None:
         """Send once, plus bounded retries for 429, 5xx and connection errors; None if all failed."""
         response: requests.Response | None = None
         for attempt in range(self.max_retries + 1):
@@ -184,10 +214,19 @@ class ShipStationClient:
                 response = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
             except requests.RequestException as exc:
                 response, error = None, exc
-            self.log.append(RequestLog(source_id, vendor_id, path, method,
-                                       response.status_code if response is not None else None,
-                                       json.dumps(body) if body is not None else None, attempt,
-                                       iso(self.clock.now()), action if error is None else f"{action}: {error}"))
+            self.log.append(
+                RequestLog(
+                    source_id,
+                    vendor_id,
+                    path,
+                    method,
+                    response.status_code if response is not None else None,
+                    json.dumps(body) if body is not None else None,
+                    attempt,
+                    iso(self.clock.now()),
+                    action if error is None else f"{action}: {error}",
+                )
+            )
             if response is not None:
                 self._note_rate_limit(response)
                 if response.status_code == 429:
@@ -204,8 +243,9 @@ class ShipStationClient:
         products: list[dict] = []
         page = 1
         while True:
-            response = self.request("GET", f"/products?showInactive=true&pageSize={PAGE_SIZE}&page={page}",
-                                    action="list")
+            response = self.request(
+                "GET", f"/products?showInactive=true&pageSize={PAGE_SIZE}&page={page}", action="list"
+            )
             if response is None or response.status_code != 200:
                 raise SyncError(f"listing products failed: {_reason(response)}")
             data = response.json()
@@ -224,8 +264,14 @@ class ShipStationClient:
             # field the source does not own, at one request per changed product.
             product_id = listed["productId"]
             merged = {**listed, **to_vendor(product)}
-            response = self.request("PUT", f"/products/{product_id}", action="update", source_id=product.sku,
-                                    vendor_id=product_id, body=merged)
+            response = self.request(
+                "PUT",
+                f"/products/{product_id}",
+                action="update",
+                source_id=product.sku,
+                vendor_id=product_id,
+                body=merged,
+            )
             if response is not None and response.status_code == 200:
                 report.updated.append(product.sku)
             else:

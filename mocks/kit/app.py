@@ -99,8 +99,11 @@ class Mock:
         self.backend = spec.make_backend(self)
 
     def _default_settings(self) -> dict[str, Any]:
-        return {"quirks": dict(self.spec.quirks), "rate_limit": self.spec.rate_limit,
-                **copy.deepcopy(self.spec.extra_settings)}
+        return {
+            "quirks": dict(self.spec.quirks),
+            "rate_limit": self.spec.rate_limit,
+            **copy.deepcopy(self.spec.extra_settings),
+        }
 
     def quirk(self, name: str) -> bool:
         return self.settings["quirks"][name]
@@ -176,9 +179,13 @@ class Mock:
         return self.faults.describe()
 
     def snapshot(self) -> dict:
-        return {"vendor": self.spec.name, "clock": self.clock.snapshot(),
-                "settings": copy.deepcopy(self.settings), "faults": self.faults.describe(),
-                "backend": self.backend.snapshot()}
+        return {
+            "vendor": self.spec.name,
+            "clock": self.clock.snapshot(),
+            "settings": copy.deepcopy(self.settings),
+            "faults": self.faults.describe(),
+            "backend": self.backend.snapshot(),
+        }
 
     def restore(self, state: Any) -> None:
         """Restore a snapshot. Everything is validated first: a bad document changes nothing."""
@@ -195,8 +202,10 @@ class Mock:
         faults = state.get("faults", [])
         if not isinstance(faults, list):
             raise SettingsError("faults must be a list of fault rules")
-        rules = [FaultRule.parse({k: v for k, v in r.items() if k != "fired"} if isinstance(r, dict) else r, i)
-                 for i, r in enumerate(faults)]
+        rules = [
+            FaultRule.parse({k: v for k, v in r.items() if k != "fired"} if isinstance(r, dict) else r, i)
+            for i, r in enumerate(faults)
+        ]
         clock = state.get("clock")
         if clock is not None:
             if not isinstance(clock, dict) or not {"mode", "now"} <= set(clock):
@@ -237,8 +246,9 @@ def _in_request() -> bool:
     return has_request_context()
 
 
-def create_app(spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None,
-               journal_size: int = 10_000) -> Flask:
+def create_app(
+    spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None, journal_size: int = 10_000
+) -> Flask:
     from .control import control_blueprint
 
     mock = Mock(spec, clock, journal_size)
@@ -333,12 +343,14 @@ def _journal_exchange(mock: Mock, response: Response, rule: FaultRule | None) ->
         "query": request.query_string.decode("latin-1"),
         "account": g.get("account"),
         "headers": journal.redact_headers(request.headers),
-        "body": body_preview(request.get_data(cache=True) if not _too_large(mock) else b"",
-                             request.content_type, keys),
+        "body": body_preview(
+            request.get_data(cache=True) if not _too_large(mock) else b"", request.content_type, keys
+        ),
         "status": response.status_code,
         "response_headers": dict(response.headers),
-        "response_body": None if response.direct_passthrough else body_preview(
-            response.get_data(), response.content_type, keys),
+        "response_body": None
+        if response.direct_passthrough
+        else body_preview(response.get_data(), response.content_type, keys),
         "rate_limit": g.get("rate_limit"),
         "fault": rule.effect if rule is not None else None,
         "error": g.get("error"),

@@ -55,12 +55,18 @@ class FaultRule:
             ("method", raw.get("method") is None or str(raw.get("method")).upper() in METHODS),
             ("path", isinstance(raw.get("path", ".*"), str)),
             ("times", raw.get("times") is None or (_is_int(raw["times"]) and raw["times"] >= 0)),
-            ("probability", raw.get("probability") is None
-             or (_is_number(raw["probability"]) and 0 <= raw["probability"] <= 1)),
+            (
+                "probability",
+                raw.get("probability") is None
+                or (_is_number(raw["probability"]) and 0 <= raw["probability"] <= 1),
+            ),
             ("seed", _is_int(raw.get("seed", 0))),
             ("status", _is_int(raw.get("status", 500)) and 100 <= raw.get("status", 500) <= 599),
-            ("headers", isinstance(raw.get("headers", {}), dict)
-             and all(isinstance(v, str) for v in raw.get("headers", {}).values())),
+            (
+                "headers",
+                isinstance(raw.get("headers", {}), dict)
+                and all(isinstance(v, str) for v in raw.get("headers", {}).values()),
+            ),
             ("latency", _is_number(raw.get("latency", 0)) and 0 <= raw.get("latency", 0) <= 300),
             ("when", raw.get("when", "before") in ("before", "after")),
         ]

@@ -50,8 +50,12 @@ def body_preview(raw: bytes, content_type: str | None, keys: frozenset[str]) -> 
 
 
 class Journal:
-    def __init__(self, maxlen: int = 10_000, sensitive_headers: frozenset[str] = frozenset(),
-                 sensitive_keys: frozenset[str] = DEFAULT_SENSITIVE_KEYS) -> None:
+    def __init__(
+        self,
+        maxlen: int = 10_000,
+        sensitive_headers: frozenset[str] = frozenset(),
+        sensitive_keys: frozenset[str] = DEFAULT_SENSITIVE_KEYS,
+    ) -> None:
         self._entries: deque[dict] = deque(maxlen=maxlen)
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
@@ -70,8 +74,14 @@ class Journal:
             self._entries.append(entry)
 
     def side_effect(self, kind: str, time: float, request_seq: int | None = None, **detail: Any) -> dict:
-        entry = {"seq": self.next_seq(), "type": "side_effect", "kind": kind, "time": time,
-                 "request_seq": request_seq, **detail}
+        entry = {
+            "seq": self.next_seq(),
+            "type": "side_effect",
+            "kind": kind,
+            "time": time,
+            "request_seq": request_seq,
+            **detail,
+        }
         self.append(entry)
         return entry
 

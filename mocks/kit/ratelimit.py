@@ -27,8 +27,13 @@ class Decision:
         return max(1, math.ceil(self.reset_at - self.now - 1e-9))
 
     def as_journal(self, key: str) -> dict:
-        return {"key": key, "limit": self.limit, "remaining": self.remaining, "reset_at": self.reset_at,
-                "allowed": self.allowed}
+        return {
+            "key": key,
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "reset_at": self.reset_at,
+            "allowed": self.allowed,
+        }
 
 
 class RateLimiter:

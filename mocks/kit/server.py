@@ -45,8 +45,12 @@ class ServerThread:
         self.app = app
         self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name=f"mock-server-{self.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"mock-server-{self.port}",
+            daemon=True,
+        )
 
     @property
     def host(self) -> str:

@@ -23,8 +23,15 @@ class WSGIAdapter(BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         url = urlsplit(request.url)
         body = request.body or b""
         if isinstance(body, str):
@@ -73,14 +80,20 @@ class WSGIAdapter(BaseAdapter):
         latency = environ.get("mockkit.latency", 0)
         if dropped:
             action = environ.get("mockkit.action")
-            error_class = requests.exceptions.ChunkedEncodingError if action == "truncate" else \
-                requests.exceptions.ConnectionError
-            raise error_class(f"connection {'cut mid-body' if action == 'truncate' else 'dropped'} "
-                              "by an injected fault", request=request)
+            error_class = (
+                requests.exceptions.ChunkedEncodingError
+                if action == "truncate"
+                else requests.exceptions.ConnectionError
+            )
+            raise error_class(
+                f"connection {'cut mid-body' if action == 'truncate' else 'dropped'} by an injected fault",
+                request=request,
+            )
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
         if read_timeout is not None and latency > read_timeout:
-            raise requests.exceptions.ReadTimeout(f"read timed out after {read_timeout} s (injected latency "
-                                                  f"{latency} s)", request=request)
+            raise requests.exceptions.ReadTimeout(
+                f"read timed out after {read_timeout} s (injected latency {latency} s)", request=request
+            )
         response = requests.Response()
         code, _, reason = status_line[0].partition(" ")
         response.status_code, response.reason = int(code), reason

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.kit.app import VendorSpec, create_app as create_kit_app
+from mocks.kit.app import VendorSpec
+from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
 
 from .errors import http_error
@@ -24,8 +25,11 @@ QUIRKS = {
 
 
 def _validate_setting(key: str, value: Any) -> str | None:
-    if key == "accounts" and not (isinstance(value, dict) and value
-                                  and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+    if key == "accounts" and not (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    ):
         return "must be a non-empty object of API key: API secret"
     return None
 

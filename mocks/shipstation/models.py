@@ -87,10 +87,16 @@ def type_problem(name: str, value: Any) -> str | None:
         "bool": lambda v: isinstance(v, bool),
         "list": lambda v: isinstance(v, list),
         "confirmation": lambda v: v in CONFIRMATIONS,
-        "category": lambda v: isinstance(v, dict) and _is_int(v.get("categoryId"))
-        and isinstance(v.get("name"), str | None),
-        "tags": lambda v: isinstance(v, list) and all(
-            isinstance(t, dict) and _is_int(t.get("tagId")) and isinstance(t.get("name"), str | None) for t in v),
+        "category": lambda v: (
+            isinstance(v, dict) and _is_int(v.get("categoryId")) and isinstance(v.get("name"), str | None)
+        ),
+        "tags": lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(t, dict) and _is_int(t.get("tagId")) and isinstance(t.get("name"), str | None)
+                for t in v
+            )
+        ),
     }[kind](value)
     return None if ok else f"{name} must be {kind.replace('category', 'a productCategory object')}"
 
@@ -103,8 +109,11 @@ def format_date(epoch: float) -> str:
 
 def parse_date(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T"))
-    return moment.replace(tzinfo=None) if moment.tzinfo is None else \
-        moment.astimezone(PACIFIC).replace(tzinfo=None)
+    return (
+        moment.replace(tzinfo=None)
+        if moment.tzinfo is None
+        else moment.astimezone(PACIFIC).replace(tzinfo=None)
+    )
 
 
 @dataclass
@@ -140,15 +149,21 @@ class ShipStationBackend:
             found = [p for p in account.products.values() if filters.matches(p, account)]
         if filters.sort_by:
             field_name = SORT_KEYS[filters.sort_by]
-            found.sort(key=lambda p: (p[field_name] is None, _sort_text(p[field_name]), p["productId"]),
-                       reverse=filters.descending)
+            found.sort(
+                key=lambda p: (p[field_name] is None, _sort_text(p[field_name]), p["productId"]),
+                reverse=filters.descending,
+            )
         else:
             found.sort(key=lambda p: p["productId"], reverse=filters.descending)
         total = len(found)
         start = (filters.page - 1) * filters.page_size
-        page_items = found[start:start + filters.page_size]
-        return {"products": [copy.deepcopy(p) for p in page_items], "total": total, "page": filters.page,
-                "pages": math.ceil(total / filters.page_size)}
+        page_items = found[start : start + filters.page_size]
+        return {
+            "products": [copy.deepcopy(p) for p in page_items],
+            "total": total,
+            "page": filters.page,
+            "pages": math.ceil(total / filters.page_size),
+        }
 
     def get_product(self, key: str, product_id: int) -> dict:
         with self._lock:
@@ -171,18 +186,29 @@ class ShipStationBackend:
                 raise InvalidRequest()
         missing = [name for name in WRITABLE if name not in body]
         if missing and self.mock.quirk("reject_partial_updates"):
-            raise InvalidRequest("The entire resource must be provided. Missing fields: " + ", ".join(missing))
+            raise InvalidRequest(
+                "The entire resource must be provided. Missing fields: " + ", ".join(missing)
+            )
         with self._lock:
             account = self._account(key)
             current = account.products.get(product_id)
             if current is None:
                 raise NotFound()
-            replaced = {"productId": product_id, **{name: copy.deepcopy(body.get(name)) for name in WRITABLE},
-                        "createDate": current["createDate"], "modifyDate": format_date(self.mock.clock.now())}
+            replaced = {
+                "productId": product_id,
+                **{name: copy.deepcopy(body.get(name)) for name in WRITABLE},
+                "createDate": current["createDate"],
+                "modifyDate": format_date(self.mock.clock.now()),
+            }
             account.products[product_id] = replaced
             self._register_type(account, replaced)
-        self.mock.side_effect("product.updated", account=key, productId=product_id, sku=replaced["sku"],
-                              nulled=[n for n in missing if current.get(n) is not None])
+        self.mock.side_effect(
+            "product.updated",
+            account=key,
+            productId=product_id,
+            sku=replaced["sku"],
+            nulled=[n for n in missing if current.get(n) is not None],
+        )
         return {"success": True, "message": "The requested product has been updated"}
 
     # -- control -----------------------------------------------------------------------------------------
@@ -209,7 +235,10 @@ class ShipStationBackend:
                 elif not _is_int(product_id) or product_id < 1:
                     raise InvalidRequest(f"products[{index}]: productId must be a positive integer")
                 account.next_id = max(account.next_id, product_id + 1)
-                product = {"productId": product_id, **{name: copy.deepcopy(raw.get(name)) for name in WRITABLE}}
+                product = {
+                    "productId": product_id,
+                    **{name: copy.deepcopy(raw.get(name)) for name in WRITABLE},
+                }
                 if product["active"] is None and "active" not in raw:
                     product["active"] = True
                 product["createDate"] = raw.get("createDate") or now
@@ -225,9 +254,12 @@ class ShipStationBackend:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"accounts": {key: {"products": [a.products[i] for i in sorted(a.products)],
-                                       "next_id": a.next_id}
-                                 for key, a in self.accounts.items()}}
+            return {
+                "accounts": {
+                    key: {"products": [a.products[i] for i in sorted(a.products)], "next_id": a.next_id}
+                    for key, a in self.accounts.items()
+                }
+            }
 
     def restore(self, state: dict) -> None:
         """Replace every account from a snapshot; a bad snapshot leaves the current state as it was."""
@@ -315,9 +347,15 @@ class ListQuery:
             return False
         if self.name is not None and self.name.casefold() not in (product["name"] or "").casefold():
             return False
-        if self.category_id is not None and (product["productCategory"] or {}).get("categoryId") != self.category_id:
+        if (
+            self.category_id is not None
+            and (product["productCategory"] or {}).get("categoryId") != self.category_id
+        ):
             return False
-        if self.type_id is not None and account.product_types.get(product["productType"] or "") != self.type_id:
+        if (
+            self.type_id is not None
+            and account.product_types.get(product["productType"] or "") != self.type_id
+        ):
             return False
         if self.tag_id is not None and not any(t.get("tagId") == self.tag_id for t in product["tags"] or []):
             return False

@@ -17,8 +17,11 @@ from .models import ShipStationBackend
 
 
 def _rate_headers(decision: Any) -> dict[str, str]:
-    return {"X-Rate-Limit-Limit": str(decision.limit), "X-Rate-Limit-Remaining": str(decision.remaining),
-            "X-Rate-Limit-Reset": str(decision.reset_seconds)}
+    return {
+        "X-Rate-Limit-Limit": str(decision.limit),
+        "X-Rate-Limit-Remaining": str(decision.remaining),
+        "X-Rate-Limit-Reset": str(decision.reset_seconds),
+    }
 
 
 def make_blueprint(mock: Mock) -> Blueprint:

@@ -15,8 +15,19 @@ from harness.cli import build_server_app, main
 
 def test_check_shipstation_json_and_junit(tmp_path, capsys):
     junit = tmp_path / "check.xml"
-    code = main(["check", "shipstation", "--examples", "5", "--contract-examples", "5", "--json",
-                 "--junit", str(junit)])
+    code = main(
+        [
+            "check",
+            "shipstation",
+            "--examples",
+            "5",
+            "--contract-examples",
+            "5",
+            "--json",
+            "--junit",
+            str(junit),
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["ok"] is True and report["vendors"] == ["shipstation"]
     suites = {r["suite"] for r in report["results"]}
@@ -37,15 +48,21 @@ def test_server_app_mounts_each_vendor_under_its_name():
 
     session = in_process_session(build_server_app(["shipstation"]))
     assert session.get("http://mock/shipstation/__mock__/health").json()["vendor"] == "shipstation"
-    assert session.get("http://mock/shipstation/products", auth=("test-key", "test-secret")).status_code == 200
+    assert (
+        session.get("http://mock/shipstation/products", auth=("test-key", "test-secret")).status_code == 200
+    )
     assert session.get("http://mock/").json() == {"vendors": {"shipstation": "/shipstation"}}
 
 
 def test_serve_answers_quickly_and_stops_cleanly_on_sigterm():
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "shipstation", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "COLUMNS": "200"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", "shipstation", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     try:
         url = f"http://127.0.0.1:{port}/shipstation/products"
         deadline = time.monotonic() + 20
@@ -54,11 +71,13 @@ def test_serve_answers_quickly_and_stops_cleanly_on_sigterm():
                 r = requests.get(url, auth=("test-key", "test-secret"), timeout=1)
                 break
             except requests.ConnectionError:
-                assert time.monotonic() < deadline, process.stderr.read() if process.poll() is not None else ""
+                assert time.monotonic() < deadline, (
+                    process.stderr.read() if process.poll() is not None else ""
+                )
                 time.sleep(0.05)
         assert r.status_code == 200 and r.headers["X-Rate-Limit-Limit"] == "40"
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=15)
+        _, err = process.communicate(timeout=15)
         assert process.returncode == 0
         assert f"http://127.0.0.1:{port}/shipstation" in err and "test-key" in err and "stopped" in err
     finally:

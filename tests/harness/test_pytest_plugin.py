@@ -19,7 +19,9 @@ def test_fixture_serves_on_a_port_with_control_of_state_faults_clock_and_journal
     assert mock.clock.now() == before + 30
     assert [e["status"] for e in mock.requests()] == [200, 503]
     mock.quirk("json_401")
-    assert requests.get(f"{mock.base_url}/products", timeout=5).json() == {"message": "Invalid API credentials"}
+    assert requests.get(f"{mock.base_url}/products", timeout=5).json() == {
+        "message": "Invalid API credentials"
+    }
 
 
 def test_fixture_is_reset_between_tests(shipstation_mock):

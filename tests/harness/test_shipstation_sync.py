@@ -12,8 +12,16 @@ HARNESS = vendors.get("shipstation")
 
 
 def catalogue(n, prefix="SKU"):
-    return [Product(sku=f"{prefix}-{i:03d}", name=f"Product {i}", price=Decimal("9.99"), weight_kg=Decimal("1.2"),
-                    country_of_origin="AU") for i in range(n)]
+    return [
+        Product(
+            sku=f"{prefix}-{i:03d}",
+            name=f"Product {i}",
+            price=Decimal("9.99"),
+            weight_kg=Decimal("1.2"),
+            country_of_origin="AU",
+        )
+        for i in range(n)
+    ]
 
 
 def existing_for(products, **vendor_only):
@@ -65,25 +73,36 @@ def test_products_missing_upstream_and_refused_rows_are_reported():
 
 def test_transient_5xx_and_dropped_connections_are_retried_and_converge():
     source = catalogue(4)
-    faults = [{"method": "PUT", "path": "^/products/2$", "status": 503, "times": 2},
-              {"method": "GET", "path": "^/products$", "effect": "drop", "times": 1},
-              {"method": "PUT", "path": "^/products/3$", "effect": "truncate", "when": "after", "times": 1}]
+    faults = [
+        {"method": "PUT", "path": "^/products/2$", "status": 503, "times": 2},
+        {"method": "GET", "path": "^/products$", "effect": "drop", "times": 1},
+        {"method": "PUT", "path": "^/products/3$", "effect": "truncate", "when": "after", "times": 1},
+    ]
     result = run_once(HARNESS, source, existing_for(source), faults=faults)
     assert result.ok, result.all_failures()
     retries = [line for line in result.record.report.log if line.retry_count > 0]
-    assert {(line.method, line.endpoint) for line in retries} >= {("PUT", "/products/2"), ("PUT", "/products/3")}
+    assert {(line.method, line.endpoint) for line in retries} >= {
+        ("PUT", "/products/2"),
+        ("PUT", "/products/3"),
+    }
 
 
 def test_request_log_has_the_planning_guide_fields():
     source = catalogue(1)
     result = run_once(HARNESS, source, existing_for(source))
-    put = [line for line in result.record.report.log if line.method == "PUT"][0]
+    put = next(line for line in result.record.report.log if line.method == "PUT")
     assert (put.source_id, put.vendor_id, put.endpoint, put.status, put.retry_count, put.action) == (
-        "SKU-000", 1, "/products/1", 200, 0, "update")
+        "SKU-000",
+        1,
+        "/products/1",
+        200,
+        0,
+        "update",
+    )
     assert put.timestamp.startswith("2026-01-01T00:00:00") and '"sku": "SKU-000"' in put.body
 
 
-# -- wrong clients: the checks must bite ----------------------------------------------------------------------
+# -- wrong clients: the checks must bite ---------------------------------------------------------------------
 class PartialPutClient(ShipStationClient):
     """Sends only the fields it owns: V1's full replace nulls everything else."""
 
@@ -124,12 +143,17 @@ def factory(cls):
 
 def test_partial_put_client_fails_nothing_lost_naming_product_field_and_request():
     source = catalogue(2)
-    result = run_once(HARNESS, source, existing_for(source, internalNotes="fragile", fulfillmentSku="F-1"),
-                      client_factory=factory(PartialPutClient))
+    result = run_once(
+        HARNESS,
+        source,
+        existing_for(source, internalNotes="fragile", fulfillmentSku="F-1"),
+        client_factory=factory(PartialPutClient),
+    )
     assert failed_checks(result) == {"nothing_lost"}
     failures = result.failures["nothing_lost"]
-    assert {(f.sku, f.field) for f in failures} == {(p.sku, name) for p in source
-                                                    for name in ("internalNotes", "fulfillmentSku")}
+    assert {(f.sku, f.field) for f in failures} == {
+        (p.sku, name) for p in source for name in ("internalNotes", "fulfillmentSku")
+    }
     assert all(f.entry is not None for f in failures)
     assert any("changed from 'fragile' to None" in str(f) for f in failures)
 
@@ -159,15 +183,24 @@ def test_client_that_writes_twice_fails_idempotence():
 def test_client_that_swallows_errors_fails_errors_surfaced():
     source = catalogue(2)
     refusal = {"method": "PUT", "status": 400, "body": {"message": "Invalid request parameters"}}
-    result = run_once(HARNESS, source + catalogue(1, "NEW"), existing_for(source), faults=[refusal],
-                      client_factory=factory(SilentClient))
+    result = run_once(
+        HARNESS,
+        source + catalogue(1, "NEW"),
+        existing_for(source),
+        faults=[refusal],
+        client_factory=factory(SilentClient),
+    )
     assert failed_checks(result) == {"errors_surfaced"}
     assert {f.sku for f in result.failures["errors_surfaced"]} == {"SKU-000", "SKU-001", "NEW-000"}
 
 
 def test_wrong_credentials_fail_auth():
     source = catalogue(1)
-    result = run_once(HARNESS, source, existing_for(source),
-                      client_factory=lambda **kw: ShipStationClient(kw.pop("base_url"), "test-key", "wrong", **kw))
+    result = run_once(
+        HARNESS,
+        source,
+        existing_for(source),
+        client_factory=lambda **kw: ShipStationClient(kw.pop("base_url"), "test-key", "wrong", **kw),
+    )
     assert "auth" in failed_checks(result)
     assert "refused with 401" in result.failures["auth"][0].message

@@ -85,12 +85,19 @@ def tiny_blueprint(mock):
 
 
 SPEC = VendorSpec(
-    name="tiny", version="1", make_backend=TinyBackend, make_blueprint=tiny_blueprint,
+    name="tiny",
+    version="1",
+    make_backend=TinyBackend,
+    make_blueprint=tiny_blueprint,
     http_error=lambda status, description: TinyError(status, description or "error"),
-    credentials={"key": "alpha"}, rate_limit=3, rate_period=1.0, quirks={"loud": False},
+    credentials={"key": "alpha"},
+    rate_limit=3,
+    rate_period=1.0,
+    quirks={"loud": False},
     extra_settings={"colour": "blue"},
     validate_setting=lambda key, value: None if value in ("blue", "red") else "must be blue or red",
-    sensitive_headers=frozenset({"X-Key"}), max_body_bytes=1000,
+    sensitive_headers=frozenset({"X-Key"}),
+    max_body_bytes=1000,
 )
 
 

@@ -47,9 +47,16 @@ def test_rate_limit_is_counted_per_credential_and_journaled(tiny):
     statuses = [tiny.get(f"{BASE}/items").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert tiny.get(f"{BASE}/items", headers={"X-Key": "beta"}).status_code == 200
-    last_alpha = [e for e in tiny.get(f"{BASE}/__mock__/journal").json()["entries"] if e["account"] == "alpha"][-1]
-    assert last_alpha["rate_limit"] == {"key": "alpha", "limit": 3, "remaining": 0,
-                                        "reset_at": VIRTUAL_EPOCH + 1, "allowed": False}
+    last_alpha = [
+        e for e in tiny.get(f"{BASE}/__mock__/journal").json()["entries"] if e["account"] == "alpha"
+    ][-1]
+    assert last_alpha["rate_limit"] == {
+        "key": "alpha",
+        "limit": 3,
+        "remaining": 0,
+        "reset_at": VIRTUAL_EPOCH + 1,
+        "allowed": False,
+    }
     tiny.post(f"{BASE}/__mock__/clock", json={"advance": 1})
     assert tiny.get(f"{BASE}/items").status_code == 200
 
@@ -72,9 +79,14 @@ def test_seed_products_state_and_reset(tiny):
 
 def test_a_bad_state_document_changes_nothing(tiny):
     tiny.post(f"{BASE}/__mock__/products", json={"products": [{"sku": "A1"}]})
-    for bad in ({"backend": {"accounts": []}}, {"backend": {}, "settings": {"colour": "green"}},
-                {"backend": {}, "faults": [{"status": 1}]}, {"backend": {}, "clock": {"mode": "sideways"}},
-                {"vendor": "other", "backend": {}}, []):
+    for bad in (
+        {"backend": {"accounts": []}},
+        {"backend": {}, "settings": {"colour": "green"}},
+        {"backend": {}, "faults": [{"status": 1}]},
+        {"backend": {}, "clock": {"mode": "sideways"}},
+        {"vendor": "other", "backend": {}},
+        [],
+    ):
         r = tiny.put(f"{BASE}/__mock__/state", json=bad)
         assert r.status_code == 400 and r.json()["error"]
     assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": [{"sku": "A1"}]}
@@ -82,21 +94,27 @@ def test_a_bad_state_document_changes_nothing(tiny):
 
 
 def test_settings_merge_and_refuse_unknowns_by_name(tiny, tiny_app):
-    r = tiny.put(f"{BASE}/__mock__/settings", json={"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"})
+    r = tiny.put(
+        f"{BASE}/__mock__/settings", json={"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
+    )
     assert r.json() == {"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
     assert tiny_app.extensions["mock"].limiter.limit == 9
-    for bad, message in (({"quirks": {"quiet": True}}, "unknown quirk 'quiet'"),
-                         ({"rate_limit": 0}, "rate_limit must be a positive integer"),
-                         ({"colour": "green"}, "colour: must be blue or red"),
-                         ({"flavour": 1}, "unknown setting 'flavour'")):
+    for bad, message in (
+        ({"quirks": {"quiet": True}}, "unknown quirk 'quiet'"),
+        ({"rate_limit": 0}, "rate_limit must be a positive integer"),
+        ({"colour": "green"}, "colour: must be blue or red"),
+        ({"flavour": 1}, "unknown setting 'flavour'"),
+    ):
         r = tiny.put(f"{BASE}/__mock__/settings", json=bad)
         assert r.status_code == 400 and message in r.json()["error"]
     assert tiny.get(f"{BASE}/__mock__/settings").json()["colour"] == "red"
 
 
 def test_clock_control(tiny):
-    assert tiny.post(f"{BASE}/__mock__/clock", json={"advance": 5}).json() == {"mode": "virtual",
-                                                                              "now": VIRTUAL_EPOCH + 5}
+    assert tiny.post(f"{BASE}/__mock__/clock", json={"advance": 5}).json() == {
+        "mode": "virtual",
+        "now": VIRTUAL_EPOCH + 5,
+    }
     assert tiny.post(f"{BASE}/__mock__/clock", json={"mode": "real"}).json()["mode"] == "real"
     frozen = tiny.post(f"{BASE}/__mock__/clock", json={"mode": "virtual", "now": 1000}).json()
     assert frozen == {"mode": "virtual", "now": 1000}
@@ -128,16 +146,31 @@ def test_status_fault_before_never_reaches_the_backend(tiny):
 
 
 def test_fault_after_lets_the_write_land_then_spoils_the_answer(tiny):
-    tiny.put(f"{BASE}/__mock__/faults", json=[{"method": "PUT", "when": "after", "status": 502,
-                                               "body": {"custom": True}, "headers": {"X-Fault": "yes"}}])
+    tiny.put(
+        f"{BASE}/__mock__/faults",
+        json=[
+            {
+                "method": "PUT",
+                "when": "after",
+                "status": 502,
+                "body": {"custom": True},
+                "headers": {"X-Fault": "yes"},
+            }
+        ],
+    )
     r = tiny.put(f"{BASE}/items", json={"sku": "F2"})
     assert (r.status_code, r.json(), r.headers["X-Fault"]) == (502, {"custom": True}, "yes")
     assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": [{"sku": "F2"}]}
 
 
 def test_connection_faults_in_process_raise_what_requests_raises(tiny):
-    tiny.put(f"{BASE}/__mock__/faults", json=[{"path": "^/items$", "method": "GET", "effect": "drop", "times": 1},
-                                              {"method": "PUT", "effect": "truncate", "when": "after", "times": 1}])
+    tiny.put(
+        f"{BASE}/__mock__/faults",
+        json=[
+            {"path": "^/items$", "method": "GET", "effect": "drop", "times": 1},
+            {"method": "PUT", "effect": "truncate", "when": "after", "times": 1},
+        ],
+    )
     with pytest.raises(requests.ConnectionError, match="dropped"):
         tiny.get(f"{BASE}/items")
     with pytest.raises(requests.exceptions.ChunkedEncodingError):

@@ -55,11 +55,16 @@ def test_journal_is_a_bounded_ring_newest_last():
 
 def test_credentials_never_reach_the_journal():
     journal = Journal(sensitive_headers=frozenset({"X-Api-Key"}))
-    headers = journal.redact_headers({"Authorization": "Basic dGVzdDp0ZXN0", "x-api-key": "k", "Accept": "*/*"})
+    headers = journal.redact_headers(
+        {"Authorization": "Basic dGVzdDp0ZXN0", "x-api-key": "k", "Accept": "*/*"}
+    )
     assert headers == {"Authorization": "Basic ***", "x-api-key": "***", "Accept": "*/*"}
     assert redact_header("sekrit") == "***"
-    body = body_preview(b'{"email": "a@b", "password": "hunter2", "nested": [{"token": "t"}]}',
-                        "application/json", journal.sensitive_keys)
+    body = body_preview(
+        b'{"email": "a@b", "password": "hunter2", "nested": [{"token": "t"}]}',
+        "application/json",
+        journal.sensitive_keys,
+    )
     assert "hunter2" not in body and '"token": "***"' in body and '"email": "a@b"' in body
 
 

@@ -23,9 +23,14 @@ def test_serves_on_an_ephemeral_port(served):
 
 
 def test_dropped_connection_and_truncated_body_over_tcp(served):
-    requests.put(f"{served.base_url}/__mock__/faults", timeout=5, json=[
-        {"method": "GET", "effect": "drop", "times": 1},
-        {"method": "PUT", "effect": "truncate", "when": "after", "times": 1}])
+    requests.put(
+        f"{served.base_url}/__mock__/faults",
+        timeout=5,
+        json=[
+            {"method": "GET", "effect": "drop", "times": 1},
+            {"method": "PUT", "effect": "truncate", "when": "after", "times": 1},
+        ],
+    )
     with requests.Session() as s:
         s.headers["X-Key"] = "alpha"
         with pytest.raises(requests.ConnectionError):

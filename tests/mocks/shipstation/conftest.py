@@ -28,11 +28,30 @@ def api(app):
 
 @pytest.fixture
 def seeded(mock):
-    return mock.backend.seed("test-key", [
-        {"sku": "BEAU-000", "name": "Beautiful", "price": 10.5, "weightOz": 12, "internalNotes": "fragile",
-         "tags": [{"tagId": 9180, "name": "APItest"}], "productCategory": {"categoryId": 9999, "name": "Doors"},
-         "productType": "Hardware"},
-        {"sku": "door-closer", "name": "Door Closer", "active": False, "createDate": "2014-09-04T09:18:01.293"},
-        {"sku": "Widget", "name": "Blue widget", "warehouseLocation": "Bin 22",
-         "createDate": "2020-01-01T00:00:00.000"},
-    ])
+    return mock.backend.seed(
+        "test-key",
+        [
+            {
+                "sku": "BEAU-000",
+                "name": "Beautiful",
+                "price": 10.5,
+                "weightOz": 12,
+                "internalNotes": "fragile",
+                "tags": [{"tagId": 9180, "name": "APItest"}],
+                "productCategory": {"categoryId": 9999, "name": "Doors"},
+                "productType": "Hardware",
+            },
+            {
+                "sku": "door-closer",
+                "name": "Door Closer",
+                "active": False,
+                "createDate": "2014-09-04T09:18:01.293",
+            },
+            {
+                "sku": "Widget",
+                "name": "Blue widget",
+                "warehouseLocation": "Bin 22",
+                "createDate": "2020-01-01T00:00:00.000",
+            },
+        ],
+    )

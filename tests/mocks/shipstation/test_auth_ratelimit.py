@@ -9,9 +9,17 @@ from mocks.kit.clock import VIRTUAL_EPOCH
 URL = "http://mock/products"
 
 
-@pytest.mark.parametrize("header", [None, "Basic " + base64.b64encode(b"test-key:wrong").decode(),
-                                    "Basic " + base64.b64encode(b"nobody:test-secret").decode(),
-                                    "Basic !!!notbase64", "Bearer test-key", "Basic " + base64.b64encode(b"\xff").decode()])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Basic " + base64.b64encode(b"test-key:wrong").decode(),
+        "Basic " + base64.b64encode(b"nobody:test-secret").decode(),
+        "Basic !!!notbase64",
+        "Bearer test-key",
+        "Basic " + base64.b64encode(b"\xff").decode(),
+    ],
+)
 def test_bad_credentials_get_plain_text_401(api, header):
     headers = {"Authorization": header} if header else {}
     api.headers.pop("Authorization")

@@ -37,11 +37,21 @@ def test_list_filters(api, seeded):
 def test_list_sorting_and_paging(api, seeded):
     everything = {"showInactive": "true"}
     assert skus(api.get(URL, params={**everything, "sortBy": "SKU"})) == ["BEAU-000", "door-closer", "Widget"]
-    assert skus(api.get(URL, params={**everything, "sortBy": "CreateDate", "sortDir": "DESC"}))[0] == "BEAU-000"
-    assert skus(api.get(URL, params={**everything, "sortDir": "DESC"})) == ["Widget", "door-closer", "BEAU-000"]
+    assert (
+        skus(api.get(URL, params={**everything, "sortBy": "CreateDate", "sortDir": "DESC"}))[0] == "BEAU-000"
+    )
+    assert skus(api.get(URL, params={**everything, "sortDir": "DESC"})) == [
+        "Widget",
+        "door-closer",
+        "BEAU-000",
+    ]
     page = api.get(URL, params={**everything, "pageSize": 2, "page": 2}).json()
     assert ([p["sku"] for p in page["products"]], page["total"], page["pages"], page["page"]) == (
-        ["Widget"], 3, 2, 2)
+        ["Widget"],
+        3,
+        2,
+        2,
+    )
     past_end = api.get(URL, params={"pageSize": 2, "page": 9}).json()
     assert past_end["products"] == [] and past_end["page"] == 9
 
@@ -50,8 +60,20 @@ def test_empty_account_has_zero_pages(api):
     assert api.get(URL).json() == {"products": [], "total": 0, "page": 1, "pages": 0}
 
 
-@pytest.mark.parametrize("query", ["pageSize=501", "pageSize=0", "page=0", "page=x", "sortBy=Name",
-                                   "sortDir=UP", "showInactive=maybe", "tagId=abc", "startDate=yesterday"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "pageSize=501",
+        "pageSize=0",
+        "page=0",
+        "page=x",
+        "sortBy=Name",
+        "sortDir=UP",
+        "showInactive=maybe",
+        "tagId=abc",
+        "startDate=yesterday",
+    ],
+)
 def test_invalid_list_parameters_are_400(api, query):
     r = api.get(f"{URL}?{query}")
     assert (r.status_code, r.json()) == (400, {"message": "Invalid request parameters"})
@@ -67,7 +89,10 @@ def test_get_one_and_unknown(api, seeded):
 def test_put_is_a_full_replace_omitted_fields_become_null(api, mock, seeded):
     mock.clock.advance(3600)
     r = api.put(f"{URL}/1", json={"productId": 1, "sku": "BEAU-000", "name": "Beautiful II", "price": 11})
-    assert (r.status_code, r.json()) == (200, {"success": True, "message": "The requested product has been updated"})
+    assert (r.status_code, r.json()) == (
+        200,
+        {"success": True, "message": "The requested product has been updated"},
+    )
     stored = api.get(f"{URL}/1").json()
     assert stored["name"] == "Beautiful II" and stored["price"] == 11
     assert stored["internalNotes"] is None and stored["tags"] is None and stored["weightOz"] is None
@@ -75,8 +100,14 @@ def test_put_is_a_full_replace_omitted_fields_become_null(api, mock, seeded):
     assert stored["modifyDate"] != seeded[0]["modifyDate"]
     effect = [e for e in mock.journal.entries() if e["type"] == "side_effect"][-1]
     assert effect["kind"] == "product.updated" and effect["productId"] == 1
-    assert set(effect["nulled"]) == {"weightOz", "internalNotes", "tags", "productCategory", "productType",
-                                     "active"}
+    assert set(effect["nulled"]) == {
+        "weightOz",
+        "internalNotes",
+        "tags",
+        "productCategory",
+        "productType",
+        "active",
+    }
 
 
 def test_put_keeps_product_id_and_create_date_whatever_the_body_says(api, seeded):
@@ -87,16 +118,19 @@ def test_put_keeps_product_id_and_create_date_whatever_the_body_says(api, seeded
     assert stored["internalNotes"] == "fragile" and stored["name"] == "Renamed"
 
 
-@pytest.mark.parametrize("body", [
-    {"productId": 2, "sku": "X"},  # id mismatch
-    {"price": "cheap"},
-    {"active": "yes"},
-    {"weightOz": True},
-    {"tags": [{"tagId": "nine"}]},
-    {"productCategory": [1]},
-    {"defaultConfirmation": "maybe"},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"productId": 2, "sku": "X"},  # id mismatch
+        {"price": "cheap"},
+        {"active": "yes"},
+        {"weightOz": True},
+        {"tags": [{"tagId": "nine"}]},
+        {"productCategory": [1]},
+        {"defaultConfirmation": "maybe"},
+        ["not", "an", "object"],
+    ],
+)
 def test_bad_put_bodies_are_400_and_change_nothing(api, seeded, body):
     before = api.get(f"{URL}/1").json()
     r = api.put(f"{URL}/1", json=body)
@@ -113,14 +147,18 @@ def test_quirk_reject_partial_updates_lists_the_missing_fields(api, mock, seeded
     mock.update_settings({"quirks": {"reject_partial_updates": True}})
     r = api.put(f"{URL}/1", json={"sku": "BEAU-000", "name": "Partial"})
     assert r.status_code == 400
-    assert r.json()["message"].startswith("The entire resource must be provided. Missing fields: aliases, price")
+    assert r.json()["message"].startswith(
+        "The entire resource must be provided. Missing fields: aliases, price"
+    )
     assert api.get(f"{URL}/1").json()["name"] == "Beautiful"
     full = {**api.get(f"{URL}/1").json(), "name": "Whole"}
     assert api.put(f"{URL}/1", json=full).status_code == 200
 
 
-@pytest.mark.parametrize("kwargs", [{"data": b'{"sku": '}, {"data": b"\xff\xfe\xfa"},
-                                    {"data": b'{"sku": "' + b"x" * 2_000_000 + b'"}'}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"data": b'{"sku": '}, {"data": b"\xff\xfe\xfa"}, {"data": b'{"sku": "' + b"x" * 2_000_000 + b'"}'}],
+)
 def test_malformed_bodies_never_give_html_or_500(api, seeded, kwargs):
     r = api.put(f"{URL}/1", headers={"Content-Type": "application/json"}, **kwargs)
     assert r.status_code in (400, 413)
