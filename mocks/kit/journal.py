@@ -41,7 +41,8 @@ def body_preview(raw: bytes, content_type: str | None, keys: frozenset[str]) -> 
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"<{len(raw)} bytes, not UTF-8>"
-    if content_type and "json" in content_type and keys:
+    # Parse only when a sensitive key may be present: most bodies carry none, and parsing costs.
+    if content_type and "json" in content_type and any(key in text.lower() for key in keys):
         try:
             return json.dumps(_redact_json(json.loads(text), keys), ensure_ascii=False)
         except (ValueError, RecursionError):  # deeply nested JSON must not turn into a 500

