@@ -149,6 +149,13 @@ def remote_state(draw: Any, source: list[Product], max_unrelated: int = 3) -> li
     return remote
 
 
+def vendor_records(remote: list[Product], to_record: Any, vendor_only: Any) -> Any:
+    """Each product as the vendor holds it: the mapped record plus drawn fields only the vendor has."""
+    return st.tuples(*[vendor_only.map(lambda extra, p=p: {**to_record(p), **extra}) for p in remote]).map(
+        list
+    )
+
+
 def fault_plans(targets: list[tuple[str, str]], max_rules: int = 2) -> Any:
     """Transient faults a careful client rides out: each fires at most twice, within a 3-retry budget."""
     rule = st.builds(

@@ -81,6 +81,10 @@ class SyncReport:
         }
 
 
+class SyncError(RuntimeError):
+    """A sync that cannot go on (the listing itself failed): the client says why and stops."""
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
 

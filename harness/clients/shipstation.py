@@ -20,7 +20,8 @@ from mocks import shipstation as mock
 from mocks.kit.clock import Clock
 
 from ..catalog import Product
-from ..sync import RequestLog, SyncReport, iso, plan_sync
+from ..strategies import vendor_records
+from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -148,9 +149,7 @@ class ShipStationAdapter:
                 "thumbnailURL": st.just("https://img.example/p.png"),
             },
         )
-        return st.tuples(
-            *[vendor_only.map(lambda extra, p=p: {**to_vendor(p), "sku": p.sku, **extra}) for p in remote]
-        ).map(list)
+        return vendor_records(remote, lambda p: {**to_vendor(p), "sku": p.sku}, vendor_only)
 
     def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> ShipStationClient:
         return ShipStationClient(base_url, session=session, clock=clock)
@@ -277,10 +276,6 @@ class ShipStationClient:
             else:
                 report.errors[product.sku] = _reason(response)
         return report
-
-
-class SyncError(RuntimeError):
-    pass
 
 
 def _reason(response: requests.Response | None) -> str:

@@ -21,7 +21,8 @@ from mocks import shiptheory as mock
 from mocks.kit.clock import Clock
 
 from ..catalog import Product
-from ..sync import RequestLog, SyncReport, iso, plan_sync
+from ..strategies import vendor_records
+from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -159,24 +160,20 @@ class ShiptheoryAdapter:
             },
         )
 
-        def record(p: Product, extra: dict) -> dict:
+        def record(p: Product) -> dict:
             mapped = {
                 k: v for k, v in to_vendor(p).items() if v is not None and (k != "barcode" or len(v) <= 15)
             }
             sku = p.sku if len(p.sku) <= 100 else p.sku.strip()  # padded spellings must fit the 100 limit
-            return {**mapped, "sku": sku, **extra}
+            return {**mapped, "sku": sku}
 
-        return st.tuples(*[vendor_only.map(lambda extra, p=p: record(p, extra)) for p in remote]).map(list)
+        return vendor_records(remote, record, vendor_only)
 
     def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> ShiptheoryClient:
         return ShiptheoryClient(base_url, session=session, clock=clock)
 
 
 ADAPTER = ShiptheoryAdapter()
-
-
-class SyncError(RuntimeError):
-    pass
 
 
 class ShiptheoryClient:

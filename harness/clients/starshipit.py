@@ -25,7 +25,8 @@ from mocks.kit.clock import Clock
 from mocks.starshipit.models import COLUMNS, TEMPLATE_HEADER
 
 from ..catalog import Product
-from ..sync import RequestLog, SyncReport, iso, plan_sync
+from ..strategies import vendor_records
+from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -193,9 +194,7 @@ class StarshipitAdapter:
                 "dangerous_goods": st.booleans(),
             },
         )
-        return st.tuples(
-            *[vendor_only.map(lambda extra, p=p: {**to_vendor(p), "sku": p.sku, **extra}) for p in remote]
-        ).map(list)
+        return vendor_records(remote, lambda p: {**to_vendor(p), "sku": p.sku}, vendor_only)
 
     def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> StarshipitClient:
         return StarshipitClient(base_url, session=session, clock=clock)
@@ -423,10 +422,6 @@ def _batches(records: list[dict]) -> list[list[dict]]:
         batches[-1].append(record)
         size += row
     return batches
-
-
-class SyncError(RuntimeError):
-    pass
 
 
 def _reason(response: requests.Response | None) -> str:

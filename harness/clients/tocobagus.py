@@ -31,7 +31,8 @@ from mocks.tocobagus import signing
 
 from ..catalog import Product, normalise_sku
 from ..properties import CheckFailure, RunRecord
-from ..sync import RequestLog, SyncReport, iso, plan_sync
+from ..strategies import vendor_records
+from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -228,19 +229,12 @@ class TocobagusAdapter:
                 "codEnabled": st.booleans(),
             },
         )
-        return st.tuples(
-            *[
-                vendor_only.map(
-                    lambda extra, p=p: {
-                        **{k: v for k, v in to_vendor(p).items() if v is not None},
-                        "sku": p.sku,
-                        "externalId": f"legacy-{normalise_sku(p.sku)}",
-                        **extra,
-                    }
-                )
-                for p in remote
-            ]
-        ).map(list)
+
+        def record(p: Product) -> dict:
+            mapped = {k: v for k, v in to_vendor(p).items() if v is not None}
+            return {**mapped, "sku": p.sku, "externalId": f"legacy-{normalise_sku(p.sku)}"}
+
+        return vendor_records(remote, record, vendor_only)
 
     def make_client(self, *, base_url: str, session: requests.Session, clock: Clock) -> TocobagusClient:
         client = TocobagusClient(base_url, session=session, clock=clock)
@@ -302,10 +296,6 @@ class WebhookReceiver:
             return False
         signed = {k: headers[k] for k in ("x-partner-client-id", "x-timestamp") if k in headers}
         return signing.verify(self.secret, "POST", self.path, signed, body, headers.get("x-signature", ""))
-
-
-class SyncError(RuntimeError):
-    pass
 
 
 class TocobagusClient:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -293,7 +292,7 @@ def create_app(
             return None
         g.fault = rule
         if rule.latency:
-            mock.clock.sleep(rule.latency) if mock.clock.virtual else time.sleep(rule.latency)
+            mock.clock.sleep(rule.latency)  # real sleep on a real clock, an advance on a virtual one
         if rule.when == "before" and rule.effect != "latency":
             return _fault_response(rule, spec)
         return None
