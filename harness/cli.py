@@ -218,7 +218,7 @@ def _check(args: argparse.Namespace) -> int:
             )
         )
     else:
-        out = Console(width=max(100, Console().width))
+        out = Console(width=max(140, Console().width))  # room for every check column
         _summarise(out, results)
         failed = [r for r in results if not r.ok]
         if failed:
