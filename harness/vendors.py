@@ -37,6 +37,8 @@ class VendorHarness:
     contract_seed: list[dict] = field(default_factory=list)
     # Environment variable name -> credentials key, for `contract --base-url` against a real API.
     env_credentials: dict[str, str] = field(default_factory=dict)
+    # (credentials, base URL) -> contract auth for that account: how `contract --base-url` authenticates.
+    contract_auth_for: Callable[[dict[str, str], str], Callable[[Any], dict[str, str]]] | None = None
     # The property-run adapter (harness.properties.VendorAdapter), set by vendors that have one.
     adapter: Any = None
     # Checks this vendor adds to the six (name -> function of a RunRecord returning failures).

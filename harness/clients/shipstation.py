@@ -287,8 +287,12 @@ def _reason(response: requests.Response | None) -> str:
         return f"{response.status_code} {response.text[:200]}"
 
 
-def _contract_auth(case: Any) -> dict[str, str]:
-    return {"Authorization": basic_auth(CREDENTIALS["api_key"], CREDENTIALS["api_secret"])}
+def contract_auth_for(credentials: dict[str, str], base_url: str = "") -> Any:
+    header = {"Authorization": basic_auth(credentials["api_key"], credentials["api_secret"])}
+    return lambda case: header
+
+
+_contract_auth = contract_auth_for(CREDENTIALS)
 
 
 HARNESS = VendorHarness(
@@ -298,5 +302,6 @@ HARNESS = VendorHarness(
     contract_auth=_contract_auth,
     contract_settings={"rate_limit": 1_000_000_000},
     env_credentials={"SHIPSTATION_API_KEY": "api_key", "SHIPSTATION_API_SECRET": "api_secret"},
+    contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
 )

@@ -356,6 +356,26 @@ def _reason(response: requests.Response | None) -> str:
     return error_reason(_body(response)) or f"{response.status_code} {response.text[:200]}"
 
 
+def contract_auth_for(credentials: dict[str, str], base_url: str) -> Any:
+    """Bearer auth through the vendor's own token flow (POST /v1/token), renewed after 50 minutes."""
+    import time
+
+    token: dict[str, Any] = {"value": None, "at": 0.0}
+
+    def auth(case: Any) -> dict[str, str]:
+        if token["value"] is None or time.monotonic() - token["at"] > 50 * 60:
+            response = requests.post(
+                f"{base_url.rstrip('/')}/v1/token",
+                timeout=30,
+                json={"email": credentials["email"], "password": credentials["password"]},
+            )
+            response.raise_for_status()
+            token.update(value=response.json()["data"]["token"], at=time.monotonic())
+        return {"Authorization": f"Bearer {token['value']}"}
+
+    return auth
+
+
 def _contract_auth(case: Any) -> dict[str, str]:
     """A token the mock accepts, minted with the mock's key (the contract run's mock uses the real clock)."""
     import time
@@ -377,5 +397,6 @@ HARNESS = VendorHarness(
         ),
     },
     env_credentials={"SHIPTHEORY_EMAIL": "email", "SHIPTHEORY_PASSWORD": "password"},
+    contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
 )

@@ -436,8 +436,12 @@ def _reason(response: requests.Response | None) -> str:
     return str(body.get("message") if isinstance(body, dict) else body)
 
 
-def _contract_auth(case: Any) -> dict[str, str]:
-    return auth_headers(CREDENTIALS["api_key"], CREDENTIALS["subscription_key"])
+def contract_auth_for(credentials: dict[str, str], base_url: str = "") -> Any:
+    headers = auth_headers(credentials["api_key"], credentials["subscription_key"])
+    return lambda case: headers
+
+
+_contract_auth = contract_auth_for(CREDENTIALS)
 
 
 HARNESS = VendorHarness(
@@ -448,5 +452,6 @@ HARNESS = VendorHarness(
     contract_settings={"rate_limit": 1_000_000_000},
     excluded_checks={},  # every default check applies
     env_credentials={"STARSHIPIT_API_KEY": "api_key", "STARSHIPIT_SUBSCRIPTION_KEY": "subscription_key"},
+    contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
 )

@@ -627,20 +627,26 @@ def _canonical_json(ctx: Any, value: Any) -> bytes:
 _counter = itertools.count()
 
 
-def _contract_auth(case: Any) -> dict[str, str]:
-    """Sign one generated case at generation time; the path is relative to /api/v1 already."""
-    body = b"" if case.body is NOT_SET or case.body is None else signing.wire_bytes(case.body)
-    stamp = _stamps.next(int(time.time() * 1000))
-    return signing.signed_headers(
-        CREDENTIALS["partner_secret"],
-        case.method,
-        case.formatted_path,
-        body,
-        partner_client_id=CREDENTIALS["partner_client_id"],
-        store_client_id=CREDENTIALS["store_client_id"],
-        store_token=CREDENTIALS["store_token"],
-        timestamp_ms=stamp,
-    )
+def contract_auth_for(credentials: dict[str, str], base_url: str = "") -> Any:
+    def sign(case: Any) -> dict[str, str]:
+        """Sign one generated case at generation time; the path is relative to /api/v1 already."""
+        body = b"" if case.body is NOT_SET or case.body is None else signing.wire_bytes(case.body)
+        stamp = _stamps.next(int(time.time() * 1000))
+        return signing.signed_headers(
+            credentials["partner_secret"],
+            case.method,
+            case.formatted_path,
+            body,
+            partner_client_id=credentials["partner_client_id"],
+            store_client_id=credentials["store_client_id"],
+            store_token=credentials["store_token"],
+            timestamp_ms=stamp,
+        )
+
+    return sign
+
+
+_contract_auth = contract_auth_for(CREDENTIALS)
 
 
 HARNESS = VendorHarness(
@@ -651,6 +657,7 @@ HARNESS = VendorHarness(
     contract_settings={"rate_limit": 1_000_000_000, "processing_delay_seconds": 0},
     adapter=ADAPTER,
     property_checks=PROPERTY_CHECKS,
+    contract_auth_for=contract_auth_for,
     env_credentials={
         "TOCOBAGUS_PARTNER_CLIENT_ID": "partner_client_id",
         "TOCOBAGUS_PARTNER_SECRET": "partner_secret",
