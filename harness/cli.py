@@ -171,18 +171,7 @@ def _check(args: argparse.Namespace) -> int:
                 )
                 progress.remove_task(task)
                 suite = "contract" if contract == name else "control contract"
-                results.extend(
-                    Result(
-                        name,
-                        suite,
-                        f"{r.operation} [{r.mode}]",
-                        r.ok,
-                        r.seconds,
-                        r.failure,
-                        extra={"examples": r.examples, "note": r.note},
-                    )
-                    for r in run.results
-                )
+                results.extend(r.as_result(suite) for r in run.results)
                 if not args.json:
                     console.print(f"{name}: {suite}: {sum(r.ok for r in run.results)}/{len(run.results)} ok")
             if harness.adapter is None:
@@ -250,7 +239,7 @@ def _contract(args: argparse.Namespace) -> int:
     from mocks.kit.server import ServerThread
 
     from .conformance import run_contract
-    from .report import Result, print_results, to_json, write_junit
+    from .report import print_results, to_json, write_junit
 
     console = Console(stderr=True)
     harness = vendors.get(args.vendor)
@@ -281,18 +270,7 @@ def _contract(args: argparse.Namespace) -> int:
                 f"  {'ok  ' if r.ok else 'FAIL'} {r.operation} [{r.mode}] {r.examples} examples"
             ),
         )
-    results = [
-        Result(
-            args.vendor,
-            "contract",
-            f"{r.operation} [{r.mode}]",
-            r.ok,
-            r.seconds,
-            r.failure,
-            extra={"examples": r.examples, "note": r.note},
-        )
-        for r in run.results
-    ]
+    results = [r.as_result() for r in run.results]
     if args.junit:
         write_junit(args.junit, results, f"catalog-harness contract {args.vendor}")
     if args.json:

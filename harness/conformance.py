@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 
 import contracts
 
+from .report import Result
 from .vendors import VendorHarness
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
@@ -36,6 +37,17 @@ class OperationResult:
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    def as_result(self, suite: str = "contract") -> Result:
+        return Result(
+            self.vendor,
+            suite,
+            f"{self.operation} [{self.mode}]",
+            self.ok,
+            self.seconds,
+            self.failure,
+            extra={"examples": self.examples, "note": self.note},
+        )
 
 
 @dataclass

@@ -16,6 +16,45 @@ class Mapping(Protocol):
     def changed_fields(self, product: Product, record: dict) -> list[str]: ...
 
 
+def same_value(desired: Any, actual: Any, tolerance: float = 0.0) -> bool:
+    """Equal, or for numbers within the tolerance a unit conversion and rounding leave."""
+    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
+        return abs(desired - actual) <= tolerance
+    return desired == actual
+
+
+class MappedAdapter:
+    """What every vendor adapter shares: records carry "sku", and the source owns the mapped fields.
+
+    A vendor sets `to_vendor` (canonical product -> the fields the source owns, in vendor names and
+    units), `id_field` and `numeric_tolerance`, and overrides what its API does differently.
+    """
+
+    id_field = "id"
+    numeric_tolerance = 0.0
+    skip_unset = False  # True: a source value of None means "not known here", never "clear it"
+
+    def to_vendor(self, product: Product) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def record_sku(self, record: dict) -> str | None:
+        return record.get("sku")
+
+    def record_id(self, record: dict) -> Any:
+        return record.get(self.id_field)
+
+    def owned_fields(self) -> tuple[str, ...]:
+        return tuple(self.to_vendor(Product(sku="x", name="x")))
+
+    def changed_fields(self, product: Product, record: dict) -> list[str]:
+        return [
+            name
+            for name, value in self.to_vendor(product).items()
+            if not (self.skip_unset and value is None)
+            and not same_value(value, record.get(name), self.numeric_tolerance)
+        ]
+
+
 @dataclass
 class Plan:
     create: list[Product] = field(default_factory=list)

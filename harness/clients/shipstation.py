@@ -21,7 +21,7 @@ from mocks.kit.clock import Clock
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -66,35 +66,16 @@ def to_vendor(product: Product) -> dict[str, Any]:
     }
 
 
-OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
-
-
-def _same(desired: Any, actual: Any) -> bool:
-    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
-        return abs(desired - actual) <= NUMERIC_TOLERANCE
-    return desired == actual
-
-
-class ShipStationAdapter:
+class ShipStationAdapter(MappedAdapter):
     name = "shipstation"
+    to_vendor = staticmethod(to_vendor)
+    id_field = "productId"
+    numeric_tolerance = NUMERIC_TOLERANCE
     can_create = False
     announces_remaining = True
     max_retries = 3
     ignored_fields = ("modifyDate",)
     write_methods = ("PUT", "POST", "DELETE")
-
-    def record_sku(self, record: dict) -> str | None:
-        return record.get("sku")
-
-    def record_id(self, record: dict) -> Any:
-        return record.get("productId")
-
-    def owned_fields(self) -> tuple[str, ...]:
-        return OWNED_FIELDS
-
-    def changed_fields(self, product: Product, record: dict) -> list[str]:
-        desired = to_vendor(product)
-        return [name for name, value in desired.items() if not _same(value, record.get(name))]
 
     def is_write(self, entry: dict) -> bool:
         return entry["method"] in self.write_methods and entry["path"].startswith("/products")

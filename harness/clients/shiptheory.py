@@ -22,7 +22,7 @@ from mocks.kit.clock import Clock
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -54,15 +54,6 @@ def to_vendor(product: Product) -> dict[str, Any]:
     }
 
 
-OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
-
-
-def _same(desired: Any, actual: Any) -> bool:
-    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
-        return abs(desired - actual) <= NUMERIC_TOLERANCE
-    return desired == actual
-
-
 def error_reason(body: Any) -> str:
     """One line from either error envelope: `field: message; …` or the `message`."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -84,29 +75,19 @@ def _json(text: str | None) -> Any:
         return None
 
 
-class ShiptheoryAdapter:
+class ShiptheoryAdapter(MappedAdapter):
     name = "shiptheory"
+    to_vendor = staticmethod(to_vendor)
+    numeric_tolerance = NUMERIC_TOLERANCE
+    skip_unset = True  # updates merge: an absent value is left as the vendor has it
     can_create = True
     announces_remaining = False  # no rate-limit headers: the client paces itself
     max_retries = 3
     ignored_fields = ("modified",)
     write_methods = ("POST", "PUT")
 
-    def record_sku(self, record: dict) -> str | None:
-        return record.get("sku")
-
     def record_id(self, record: dict) -> Any:
         return record.get("created"), record.get("sku")  # no public id; SKU changes only by rename
-
-    def owned_fields(self) -> tuple[str, ...]:
-        return OWNED_FIELDS
-
-    def changed_fields(self, product: Product, record: dict) -> list[str]:
-        return [
-            name
-            for name, value in to_vendor(product).items()
-            if value is not None and not _same(value, record.get(name))
-        ]
 
     def is_write(self, entry: dict) -> bool:
         return entry["method"] in self.write_methods and entry["path"].startswith(

@@ -26,7 +26,7 @@ from mocks.starshipit.models import COLUMNS, TEMPLATE_HEADER
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -60,15 +60,6 @@ def to_vendor(product: Product) -> dict[str, Any]:
         "customs_description": product.customs_description or None,
         "price": _number(product.customs_value),
     }
-
-
-OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
-
-
-def _same(desired: Any, actual: Any) -> bool:
-    if isinstance(desired, float) and isinstance(actual, int | float) and not isinstance(actual, bool):
-        return abs(desired - actual) <= NUMERIC_TOLERANCE
-    return desired == actual
 
 
 def csv_cell(value: Any) -> str:
@@ -110,8 +101,10 @@ def read_csv_document(text: str) -> list[dict]:
     return records
 
 
-class StarshipitAdapter:
+class StarshipitAdapter(MappedAdapter):
     name = "starshipit"
+    to_vendor = staticmethod(to_vendor)
+    numeric_tolerance = NUMERIC_TOLERANCE
     can_create = True
     announces_remaining = False  # only a 429 says anything about the limit
     max_retries = 3
@@ -123,18 +116,6 @@ class StarshipitAdapter:
         ("PUT", r"^/api/products/update$"),
         ("POST", r"^/api/products/import$"),
     ]
-
-    def record_sku(self, record: dict) -> str | None:
-        return record.get("sku")
-
-    def record_id(self, record: dict) -> Any:
-        return record.get("id")
-
-    def owned_fields(self) -> tuple[str, ...]:
-        return OWNED_FIELDS
-
-    def changed_fields(self, product: Product, record: dict) -> list[str]:
-        return [name for name, value in to_vendor(product).items() if not _same(value, record.get(name))]
 
     def is_write(self, entry: dict) -> bool:
         return entry["method"] in self.write_methods and entry["path"].startswith("/api/products")

@@ -32,7 +32,7 @@ from mocks.tocobagus import signing
 from ..catalog import Product, normalise_sku
 from ..properties import CheckFailure, RunRecord
 from ..strategies import vendor_records
-from ..sync import RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -105,9 +105,6 @@ def to_vendor(product: Product, category: dict[str, str] | None = None) -> dict[
     }
 
 
-OWNED_FIELDS = tuple(to_vendor(Product(sku="x", name="x")))
-
-
 def to_row(product: Product, category: dict[str, str] | None = None) -> dict[str, Any]:
     fields = {k: v for k, v in to_vendor(product, category).items() if v is not None}
     return {"externalId": external_id(product.sku), "sku": product.sku, **fields}
@@ -152,21 +149,13 @@ def _response(entry: dict) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-class TocobagusAdapter:
+class TocobagusAdapter(MappedAdapter):
     name = "tocobagus"
+    to_vendor = staticmethod(to_vendor)
     can_create = True
     announces_remaining = False
     max_retries = 3
     ignored_fields = ("updatedAt",)
-
-    def record_sku(self, record: dict) -> str | None:
-        return record.get("sku")
-
-    def record_id(self, record: dict) -> Any:
-        return record.get("id")
-
-    def owned_fields(self) -> tuple[str, ...]:
-        return OWNED_FIELDS
 
     def changed_fields(self, product: Product, record: dict) -> list[str]:
         """Creation-only: a product the sync did not create cannot be changed through it, so only
