@@ -63,8 +63,12 @@ def test_errors_count_too_and_carry_the_headers(api):
 
 def test_rate_limit_setting_and_separate_key_pairs(api, mock):
     mock.update_settings({"rate_limit": 2, "accounts": {"test-key": "test-secret", "k2": "s2"}})
-    assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
-    assert api.get(URL, auth=("k2", "s2")).status_code == 200
+    answers = [api.get(URL) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    assert [r.headers["X-Rate-Limit-Limit"] for r in answers] == ["2", "2", "2"]
+    other = api.get(URL, auth=("k2", "s2"))
+    assert (other.status_code, other.headers["X-Rate-Limit-Remaining"]) == (200, "1")
+    assert [e["account"] for e in mock.journal.entries()] == ["test-key"] * 3 + ["k2"]
 
 
 def test_journal_redacts_the_basic_credentials(api, mock):
