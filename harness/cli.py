@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
     check.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    check.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with journals")
     check.set_defaults(run=_check)
 
     contract = commands.add_parser(
@@ -58,7 +59,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     contract.set_defaults(run=_contract)
 
-    args = parser.parse_args(argv)
+    verify = commands.add_parser(
+        "verify",
+        usage="catalog-harness verify VENDOR [options] -- COMMAND [ARGS...]",
+        help="run your own sync command (any language) against a mock and check what it did",
+        description="Starts the vendor mock on a free port, seeds it, runs COMMAND twice with HARNESS_* and "
+        "vendor credentials in its environment, then checks the mock's state and journal.",
+    )
+    verify.add_argument("vendor", metavar="VENDOR")
+    verify.add_argument(
+        "--catalog", metavar="FILE", help="source catalogue, JSON or CSV (default: generated)"
+    )
+    verify.add_argument(
+        "--state", metavar="FILE", help='vendor state: {"products": [...]} or a /__mock__/state snapshot'
+    )
+    verify.add_argument("--faults", metavar="PLAN", help="fault plan: a JSON list of fault rules")
+    verify.add_argument(
+        "--examples", type=int, help="generate N catalogues and fault plans; shrink a failure"
+    )
+    verify.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
+    verify.add_argument("--timeout", type=float, default=120.0, help="seconds per command run (120)")
+    verify.add_argument(
+        "--shrink-seconds", type=float, default=60.0, help="time to spend shrinking a failure (60)"
+    )
+    verify.add_argument(
+        "--artifacts",
+        default="catalog-harness-failure",
+        metavar="DIR",
+        help="where a shrunk failure is saved",
+    )
+    verify.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
+    verify.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    verify.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with the journal")
+    verify.set_defaults(run=_verify)
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first "--" is the command `verify` runs, whatever options it carries.
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.user_command = argv[split + 1 :]
     try:
         return args.run(args)
     except KeyError as exc:
@@ -136,6 +175,7 @@ def _free_port(host: str) -> int:
 # -- check -------------------------------------------------------------------------------------------------
 def _check(args: argparse.Namespace) -> int:
     from .conformance import run_contract
+    from .html_report import Timeline, write_html
     from .properties import CHECKS
     from .report import Result, print_results, to_json, write_junit
     from .runner import property_run
@@ -143,6 +183,7 @@ def _check(args: argparse.Namespace) -> int:
     names = _selected(args.vendors)
     console = Console(stderr=True)
     results: list[Result] = []
+    timelines: list[Timeline] = []
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"),
@@ -186,6 +227,8 @@ def _check(args: argparse.Namespace) -> int:
             )
             progress.remove_task(task)
             seconds = time.perf_counter() - began
+            label = "minimal failing example" if not outcome.ok else "last example"
+            timelines.append(Timeline(name, label, outcome.journal))
             check_names = [*CHECKS, *harness.property_checks]
             for check_name, ok in outcome.check_status(check_names).items():
                 failures = [dict(f.as_dict(), text=str(f)) for f in outcome.failures if f.check == check_name]
@@ -198,7 +241,7 @@ def _check(args: argparse.Namespace) -> int:
                         seconds / len(check_names),
                         outcome.error if not ok and outcome.error else None,
                         failures,
-                        extra={"examples": outcome.examples, "scenario": outcome.scenario},
+                        extra={"examples": outcome.examples, "scenario": outcome.scenario, "timeline": label},
                     )
                 )
             if not args.json:
@@ -208,6 +251,14 @@ def _check(args: argparse.Namespace) -> int:
                 )
     if args.junit:
         write_junit(args.junit, results, "catalog-harness check")
+    if args.html:
+        write_html(
+            args.html,
+            "catalog-harness check",
+            results,
+            timelines,
+            {"vendors": ", ".join(names), "seed": args.seed},
+        )
     if args.json:
         print(
             to_json(
@@ -255,7 +306,7 @@ def _contract(args: argparse.Namespace) -> int:
             base_url, auth = args.base_url, harness.contract_auth_for(credentials, args.base_url)
         else:
             server = stack.enter_context(ServerThread(harness.create_app(settings=harness.contract_settings)))
-            base_url, auth = server.base_url + _base_path(args.vendor), harness.contract_auth
+            base_url, auth = server.base_url + vendors.api_path(args.vendor), harness.contract_auth
         console.print(
             f"{args.vendor}: {'all' if args.allow_writes else 'read-only'} operations at {base_url}"
         )
@@ -290,16 +341,140 @@ def _contract(args: argparse.Namespace) -> int:
     return 0 if run.ok else 1
 
 
-def _base_path(vendor: str) -> str:
-    """The path part of the contract's server URL (Tocobagus serves under /api/v1)."""
-    from urllib.parse import urlsplit
+# -- verify ------------------------------------------------------------------------------------------------
+def _verify(args: argparse.Namespace) -> int:
+    import shlex
+    from pathlib import Path
 
-    import yaml
+    from .catalog import CatalogError, read_catalog
+    from .html_report import Timeline, write_html
+    from .report import print_results, to_json, write_junit
+    from .verify import (
+        Example,
+        generated_example,
+        load_faults,
+        load_state,
+        replay_files,
+        verify_examples,
+        verify_once,
+    )
 
-    import contracts
+    console = Console(stderr=True)
+    harness = vendors.get(args.vendor)
+    command = args.user_command
+    if not command:
+        console.print("[red]error:[/] give the command to verify after --, e.g. -- node sync.mjs")
+        return 2
+    if harness.adapter is None:
+        console.print(f"[red]error:[/] {args.vendor} has no checks to verify with")
+        return 2
+    try:
+        faults = load_faults(Path(args.faults)) if args.faults else []
+        existing, state = load_state(Path(args.state)) if args.state else ([], None)
+        source = read_catalog(args.catalog) if args.catalog else None
+    except (OSError, ValueError, CatalogError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    echo = sys.stderr if args.json else sys.stdout  # the command's output passes through
+    started = time.perf_counter()
+    replay: dict[str, Any] = {}
+    if args.examples:
+        console.print(f"{args.vendor}: {args.examples} generated examples (seed {args.seed}) of {command[0]}")
+        outcome = verify_examples(
+            harness,
+            command,
+            args.examples,
+            args.seed,
+            timeout=args.timeout,
+            echo=echo,
+            with_faults=not args.faults,
+            shrink_seconds=args.shrink_seconds,
+            on_example=lambda n, r: console.print(
+                f"  example {n}: {'ok' if r.ok else 'FAILED'} "
+                f"({len(r.record.source)} products, {len(r.record.requests())} requests)"
+            ),
+        )
+        result, example = outcome.result, outcome.example
+        if result is None or example is None:
+            console.print("[red]error:[/] no example ran")
+            return 2
+        if not result.ok:
+            files, line = replay_files(Path(args.artifacts), harness, example, command)
+            replay = {"files": [str(f) for f in files], "command": line}
+    else:
+        if not args.state:  # a generated vendor state that overlaps the catalogue, given or generated
+            generated = generated_example(harness, args.seed, source)
+            source, existing = generated.source, generated.existing
+        assert source is not None
+        example = Example(source, existing, state, faults)
+        held = f"{len(existing)} products" if state is None else "a snapshot"
+        console.print(f"{args.vendor}: {len(source)} products in the catalogue, {held} at the vendor")
+        result = verify_once(harness, example, command, timeout=args.timeout, echo=echo)
+    seconds = time.perf_counter() - started
+    results = _verify_results(result, seconds)
+    if args.junit:
+        write_junit(args.junit, results, f"catalog-harness verify {args.vendor}")
+    if args.html:
+        write_html(
+            args.html,
+            f"catalog-harness verify {args.vendor}",
+            results,
+            [
+                Timeline(args.vendor, "first run", result.record.journal),
+                Timeline(args.vendor, "second run", result.record.second_journal),
+            ],
+            {"command": shlex.join(command), "exit codes": [r.exit_code for r in result.runs], **replay},
+        )
+    if args.json:
+        print(
+            to_json(
+                results,
+                command="verify",
+                vendor=args.vendor,
+                argv=command,
+                base_url=result.base_url,
+                exit_codes=[r.exit_code for r in result.runs],
+                replay=replay or None,
+                seconds=round(seconds, 2),
+            )
+        )
+    else:
+        print_results(
+            Console(width=max(140, Console().width)), results, f"verify {args.vendor}: {command[0]}"
+        )
+        if replay:
+            console.print("minimal failing example saved: " + ", ".join(replay["files"]))
+            console.print("replay it with:")
+            console.print(replay["command"], markup=False, highlight=False, soft_wrap=True)
+    return 0 if result.ok else 1
 
-    servers = yaml.safe_load(contracts.path(vendor).read_text()).get("servers") or [{"url": ""}]
-    return urlsplit(servers[0]["url"]).path.rstrip("/")
+
+def _verify_results(result: Any, seconds: float) -> list[Any]:
+    """One Result per check; each failure names the product, field and the request it points at."""
+    from .report import Result
+
+    by_seq = {e["seq"]: e for e in result.record.journal}
+
+    def described(failure: Any) -> dict[str, Any]:
+        entry = by_seq.get(failure.entry)
+        request = (
+            f"{entry['method']} {entry['path']} → {entry['status']}" if entry and "method" in entry else None
+        )
+        text = str(failure) + (f" ({request})" if request else "")
+        return dict(failure.as_dict(), request=request, text=text)
+
+    names = list(result.failures)
+    return [
+        Result(
+            result.vendor,
+            "verify",
+            name,
+            not result.failures[name],
+            seconds / len(names),
+            failures=[described(f) for f in result.failures[name]],
+        )
+        for name in names
+    ]
 
 
 def _summarise(console: Console, results: list[Any]) -> None:

@@ -91,6 +91,7 @@ class PropertyOutcome:
     failures: list[CheckFailure] = field(default_factory=list)
     scenario: dict | None = None  # the minimal failing scenario
     error: str | None = None
+    journal: list[dict] = field(default_factory=list)  # of the minimal failing run, else of the last run
 
     @property
     def ok(self) -> bool:
@@ -130,6 +131,7 @@ def property_run(
         if on_example:
             on_example(outcome.examples)
         result = run_once(harness, scenario.source, existing, scenario.faults, client_factory, extra_checks)
+        outcome.journal = result.record.journal + result.record.second_journal
         if not result.ok:
             last.update(scenario=scenario.describe() | {"existing": existing}, failures=result.all_failures())
             raise ChecksFailed(result.all_failures())

@@ -107,6 +107,9 @@ class SyncReport:
     )  # in the source, absent at a vendor that can't create
     errors: dict[str, str] = field(default_factory=dict)  # SKU -> the vendor's reason
     log: list[RequestLog] = field(default_factory=list)
+    webhooks: list[dict] = field(default_factory=list)  # deliveries a webhook receiver saw, verified or not
+    # True when read off a command's output (`verify`): it names problems, not every product it wrote.
+    from_output: bool = False
 
     def summary(self) -> dict[str, int]:
         return {

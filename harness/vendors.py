@@ -43,6 +43,10 @@ class VendorHarness:
     adapter: Any = None
     # Checks this vendor adds to the six (name -> function of a RunRecord returning failures).
     property_checks: dict[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
+    # For vendors that send webhooks: (credentials, clock) -> a receiver with `.app` (WSGI), `.path` and
+    # `.deliveries`, and the environment variable `verify` puts its URL in.
+    webhook_receiver: Callable[[dict[str, str], Any], Any] | None = None
+    webhook_env: str | None = None
 
 
 # The control API's contract is generic; what a valid seed, state or setting is depends on the vendor.
@@ -60,3 +64,15 @@ def get(name: str) -> VendorHarness:
     if name not in REGISTRY:
         raise KeyError(f"unknown vendor {name!r}; known: {', '.join(REGISTRY)}")
     return importlib.import_module(REGISTRY[name]).HARNESS
+
+
+def api_path(name: str) -> str:
+    """Where the vendor API starts on a mock: the path of its contract's server URL (Tocobagus: /api/v1)."""
+    from urllib.parse import urlsplit
+
+    import yaml
+
+    import contracts
+
+    servers = yaml.safe_load(contracts.path(name).read_text()).get("servers") or [{"url": ""}]
+    return urlsplit(servers[0]["url"]).path.rstrip("/")

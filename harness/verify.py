@@ -1,0 +1,403 @@
+"""Verify a user's own sync command, in any language, against a vendor mock on a real port.
+
+One run: seed the mock, write the source catalogue, run the command with the harness environment,
+finish the vendor's pending async work, run the command again (idempotence), then apply every check
+to the mock's state and journal. `verify_examples` lets hypothesis generate catalogues and fault plans
+and shrinks a failure to a minimal example that `replay_files` saves for a one-line replay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from mocks.kit.clock import Clock
+from mocks.kit.server import ServerThread
+
+from .catalog import Product, normalise_sku, write_catalog
+from .properties import CheckFailure, ChecksFailed, RunRecord, run_checks
+from .strategies import Scenario, remote_state, scenarios
+from .sync import SyncReport
+from .vendors import VendorHarness
+
+DEFAULT_TIMEOUT = 120.0
+GENERATION_POOL = 40  # generated scenarios to choose the default one from
+DEFAULT_SHRINK_SECONDS = 60.0
+
+
+@dataclass
+class Example:
+    """What one verify run starts from: the source, what the vendor holds, and faults to inject."""
+
+    source: list[Product]
+    existing: list[dict] = field(default_factory=list)  # vendor records to seed
+    state: dict | None = None  # or a whole mock snapshot (GET /__mock__/state) to restore
+    faults: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class CommandRun:
+    exit_code: int | None  # None: killed at the timeout
+    output: str
+    seconds: float
+    not_started: str | None = None  # why the command could not be started
+
+    @property
+    def timed_out(self) -> bool:
+        return self.exit_code is None
+
+
+class CommandFailure(CheckFailure):
+    check = "command"
+
+
+@dataclass
+class VerifyResult:
+    vendor: str
+    base_url: str
+    record: RunRecord
+    failures: dict[str, list[CheckFailure]]
+    runs: list[CommandRun]
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.failures.values())
+
+    def all_failures(self) -> list[CheckFailure]:
+        return [f for found in self.failures.values() for f in found]
+
+
+def environment(
+    harness: VendorHarness, base_url: str, catalog: Path, report: Path, webhook_url: str | None
+) -> dict[str, str]:
+    """The variables a command gets (README: "verify"), on top of the caller's own environment."""
+    env = {
+        "HARNESS_VENDOR": harness.name,
+        "HARNESS_BASE_URL": base_url,
+        "HARNESS_CATALOG": str(catalog),
+        "HARNESS_REPORT": str(report),
+        **{name: harness.credentials[key] for name, key in harness.env_credentials.items()},
+    }
+    if harness.webhook_env and webhook_url:
+        env[harness.webhook_env] = webhook_url
+    return env
+
+
+def run_command(
+    command: Sequence[str], env: dict[str, str], timeout: float, echo: TextIO | None = None
+) -> CommandRun:
+    """Run the command in its own process group, passing its output through as it comes."""
+    started = time.perf_counter()
+    try:
+        process = subprocess.Popen(
+            list(command),
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return CommandRun(127, "", 0.0, f"cannot start {command[0]!r}: {exc.strerror or exc}")
+    lines: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for raw in iter(process.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace")
+            lines.append(line)
+            if echo is not None:
+                echo.write(line)
+                echo.flush()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        code: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        code = None
+    reader.join(timeout=5)
+    return CommandRun(code, "".join(lines), time.perf_counter() - started)
+
+
+def report_from(path: Path, output: str, source: list[Product]) -> SyncReport:
+    """The command's report: HARNESS_REPORT if it wrote one, else what its output says about each SKU.
+
+    From output, a product counts as reported when a line names its SKU; that line (with the vendor's
+    reason, for a rejected row) is what `errors_surfaced` reads.
+    """
+    if path.exists() and path.stat().st_size:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if isinstance(data, dict):
+            errors = data.get("errors") or {}
+            missing = data.get("missing_upstream") or []
+            return SyncReport(
+                created=[str(s) for s in data.get("created") or []],
+                updated=[str(s) for s in data.get("updated") or []],
+                unchanged=[str(s) for s in data.get("unchanged") or []],
+                missing_upstream=[str(s) for s in missing],
+                errors={str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {},
+            )
+    lines = [normalise_sku(line) for line in output.splitlines()]
+    report = SyncReport(from_output=True)
+    for product in source:
+        said = [line for line in lines if product.key and product.key in line]
+        if said:
+            report.errors[product.sku] = " | ".join(said)
+    return report
+
+
+@contextlib.contextmanager
+def _webhook_receiver(harness: VendorHarness, clock: Clock) -> Iterator[Any]:
+    if harness.webhook_receiver is None:
+        yield None, None
+        return
+    receiver = harness.webhook_receiver(harness.credentials, clock)
+    with ServerThread(receiver.app) as server:
+        yield receiver, server.base_url + receiver.path
+
+
+def verify_once(
+    harness: VendorHarness,
+    example: Example,
+    command: Sequence[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    echo: TextIO | None = None,
+    settings_: dict | None = None,
+) -> VerifyResult:
+    clock = Clock()
+    app = harness.create_app(clock=clock, settings=settings_)
+    mock = app.extensions["mock"]
+    backend = mock.backend
+    account = backend.default_account
+    if example.state is not None:
+        mock.restore(example.state)
+    else:
+        backend.seed(account, example.existing)
+    before = backend.products(account)
+    with (
+        tempfile.TemporaryDirectory(prefix="catalog-harness-") as workdir,
+        ServerThread(app) as server,
+        _webhook_receiver(harness, clock) as (receiver, webhook_url),
+    ):
+        if webhook_url:
+            mock.update_settings({"webhook_url": webhook_url})
+        catalog, report_path = Path(workdir, "catalog.json"), Path(workdir, "report.json")
+        write_catalog(catalog, example.source)
+        base_url = server.base_url
+        env = environment(harness, base_url, catalog, report_path, webhook_url)
+        mock.install_faults(example.faults)
+        first = run_command(command, env, timeout, echo)
+        backend.run_jobs()  # the vendor finishes queued work whether or not the command waited for it
+        journal, after = mock.journal.entries(), backend.products(account)
+        report = report_from(report_path, first.output, example.source)
+        report_path.unlink(missing_ok=True)
+        mock.faults.clear()
+        mock.journal.clear()
+        second = run_command(command, env, timeout, echo)
+        backend.run_jobs()
+        second_journal = mock.journal.entries()
+        second_report = report_from(report_path, second.output, example.source)
+    if receiver is not None:
+        report.webhooks = list(receiver.deliveries)
+    record = RunRecord(
+        harness.adapter, example.source, before, after, journal, report, second_journal, second_report
+    )
+    failures = run_checks(record, harness.property_checks)
+    failures["command"] = _command_failures([first, second], record)
+    return VerifyResult(harness.name, base_url, record, failures, [first, second])
+
+
+def _command_failures(runs: list[CommandRun], record: RunRecord) -> list[CheckFailure]:
+    """A timeout fails; a non-zero exit fails unless there was something to report (refused/missing rows)."""
+    held = {normalise_sku(s) for s in map(record.adapter.record_sku, record.before) if s is not None}
+    problems = bool(record.rejected()) or (
+        not record.adapter.can_create and any(p.key not in held for p in record.source)
+    )
+    failures: list[CheckFailure] = []
+    for name, run in zip(("first run", "second run"), runs, strict=True):
+        if run.not_started:
+            failures.append(CommandFailure(f"{name}: {run.not_started}"))
+        elif run.timed_out:
+            failures.append(CommandFailure(f"{name}: still running after the timeout; killed"))
+        elif run.exit_code and not problems:
+            tail = run.output.strip().splitlines()[-3:]
+            failures.append(
+                CommandFailure(f"{name}: exited with status {run.exit_code}: " + " / ".join(tail))
+            )
+    return failures
+
+
+# -- generated examples ------------------------------------------------------------------------------------
+def _settings(examples: int, phases: list[Phase]) -> Any:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+    )
+
+
+def generated_example(harness: VendorHarness, seed: int, source: list[Product] | None = None) -> Example:
+    """The default vendor state (and catalogue, unless given), deterministic per seed.
+
+    Of a pool of generated scenarios it takes the one with the most products in the source and at the
+    vendor, so there is something to update, something to create and vendor-only data to keep.
+    """
+    adapter = harness.adapter
+    scenario = scenarios(adapter.fault_targets) if source is None else st.just(Scenario(source, [], []))
+    drawn = scenario.flatmap(
+        lambda s: remote_state(s.source).flatmap(
+            lambda remote: adapter.existing_records(remote).map(lambda existing: (s.source, remote, existing))
+        )
+    )
+    pool: list[tuple[list[Product], list[Product], list[dict]]] = []
+
+    @hypothesis_seed(seed)
+    @_settings(GENERATION_POOL, [Phase.generate])
+    @given(drawn)
+    def collect(item: tuple[list[Product], list[Product], list[dict]]) -> None:
+        pool.append(item)
+
+    collect()
+    chosen, _, existing = max(pool, key=lambda item: len(item[0]) + len(item[1]))
+    return Example(chosen, existing)
+
+
+@dataclass
+class VerifyOutcome:
+    vendor: str
+    examples: int = 0
+    result: VerifyResult | None = None  # the minimal failing run, else the last run
+    example: Example | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+def verify_examples(
+    harness: VendorHarness,
+    command: Sequence[str],
+    examples: int,
+    seed: int,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    echo: TextIO | None = None,
+    with_faults: bool = True,
+    shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
+    on_example: Callable[[int, VerifyResult], None] | None = None,
+) -> VerifyOutcome:
+    """hypothesis draws catalogues, vendor state and fault plans; a failure shrinks to a smaller one.
+
+    Each run is a real process, so shrinking gets a time budget: after it, candidates are skipped and
+    the smallest failure seen so far is the answer (each failure hypothesis finds while shrinking is
+    smaller than the one before).
+    """
+    adapter = harness.adapter
+    outcome = VerifyOutcome(harness.name)
+    first_failure: list[float] = []
+
+    @hypothesis_seed(seed)
+    @_settings(examples, [Phase.generate, Phase.shrink])
+    @given(scenario=scenarios(adapter.fault_targets), data=st.data())
+    def command_satisfies_checks(scenario: Scenario, data: Any) -> None:
+        existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
+        if first_failure and time.monotonic() - first_failure[0] > shrink_seconds:
+            return  # out of shrinking time
+        example = Example(scenario.source, existing, faults=scenario.faults if with_faults else [])
+        result = verify_once(harness, example, command, timeout=timeout, echo=echo)
+        outcome.examples += 1
+        if on_example:
+            on_example(outcome.examples, result)
+        if outcome.result is None or outcome.result.ok or not result.ok:
+            outcome.result, outcome.example = result, example
+        if not result.ok:
+            first_failure[:1] = first_failure[:1] or [time.monotonic()]
+            raise ChecksFailed(result.all_failures())
+
+    try:
+        command_satisfies_checks()
+    except ChecksFailed:
+        pass
+    except Exception:
+        if outcome.ok:  # not the budget's doing (hypothesis calls a skipped replay flaky): a real error
+            raise
+    return outcome
+
+
+def replay_files(
+    directory: Path, harness: VendorHarness, example: Example, command: Sequence[str]
+) -> tuple[list[Path], str]:
+    """Save a failing example as catalogue, vendor state and fault plan; return them and the replay line."""
+    import shlex
+
+    directory.mkdir(parents=True, exist_ok=True)
+    catalog, state, faults = (
+        directory / f"{harness.name}-{n}" for n in ("catalog.json", "state.json", "faults.json")
+    )
+    write_catalog(catalog, example.source)
+    state.write_text(
+        json.dumps(example.state or {"products": example.existing}, indent=2, ensure_ascii=False) + "\n"
+    )
+    faults.write_text(json.dumps(example.faults, indent=2) + "\n")
+    line = shlex.join(
+        [
+            "catalog-harness",
+            "verify",
+            harness.name,
+            "--catalog",
+            str(catalog),
+            "--state",
+            str(state),
+            "--faults",
+            str(faults),
+            "--",
+            *command,
+        ]
+    )
+    return [catalog, state, faults], line
+
+
+def load_state(path: Path) -> tuple[list[dict], dict | None]:
+    """--state: {"products": [...]} or a bare list seeds the mock; a GET /__mock__/state snapshot restores."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "backend" in data:
+        return [], data
+    products = data.get("products") if isinstance(data, dict) else data
+    if not isinstance(products, list) or not all(isinstance(p, dict) for p in products):
+        raise ValueError(
+            f'{path}: must be {{"products": [...]}}, a list of products, or a /__mock__/state snapshot'
+        )
+    return products, None
+
+
+def load_faults(path: Path) -> list[dict]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rules = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(rules, list):
+        raise ValueError(f'{path}: must be a list of fault rules or {{"rules": [...]}}')
+    return rules
