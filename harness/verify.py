@@ -230,10 +230,11 @@ def verify_once(
 
 
 def _command_failures(runs: list[CommandRun], record: RunRecord) -> list[CheckFailure]:
-    """A timeout fails; a non-zero exit fails unless there was something to report (refused/missing rows)."""
+    """A timeout fails; so does a non-zero exit with nothing to report (no refused, missing or failed rows)."""
     held = {normalise_sku(s) for s in map(record.adapter.record_sku, record.before) if s is not None}
-    problems = bool(record.rejected()) or (
-        not record.adapter.can_create and any(p.key not in held for p in record.source)
+    problems = (
+        bool(record.rejected() or record.report.errors or record.report.missing_upstream)
+        or (not record.adapter.can_create and any(p.key not in held for p in record.source))
     )
     failures: list[CheckFailure] = []
     for name, run in zip(("first run", "second run"), runs, strict=True):

@@ -26,6 +26,8 @@ def test_check_shipstation_json_and_junit(tmp_path, capsys):
             "--json",
             "--junit",
             str(junit),
+            "--html",
+            str(tmp_path / "check.html"),
         ]
     )
     report = json.loads(capsys.readouterr().out)
@@ -36,6 +38,8 @@ def test_check_shipstation_json_and_junit(tmp_path, capsys):
     assert checks == {"convergence", "nothing_lost", "idempotence", "errors_surfaced", "politeness", "auth"}
     tree = ET.parse(junit).getroot()
     assert tree.get("failures") == "0" and int(tree.get("tests")) == len(report["results"])
+    page = (tmp_path / "check.html").read_text()
+    assert "Timeline: shipstation · last example" in page and "GET</td>" in page
 
 
 def test_unknown_vendor_is_a_usage_error(capsys):

@@ -1,0 +1,200 @@
+"""`catalog-harness verify`: a user's own command, in any language, against a mock on a real port."""
+
+import json
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import vendors
+from harness.catalog import Product, read_catalog, write_catalog
+from harness.cli import main
+from harness.verify import Example, generated_example, verify_once
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="the example clients need Node.js 18+ (apt install nodejs)"
+)
+GOOD = [str(NODE), str(EXAMPLES / "node" / "shipstation-sync.mjs")]
+BROKEN = [str(NODE), str(EXAMPLES / "node" / "shipstation-sync-broken.mjs")]
+REFERENCE = [sys.executable, str(EXAMPLES / "python" / "reference_sync.py")]
+
+
+def verify(capsys, *argv):
+    code = main(["verify", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def failing(report):
+    return {r["name"]: r["failures"] for r in report["results"] if not r["ok"]}
+
+
+@needs_node
+def test_node_client_keeps_vendor_fields_and_converges():
+    harness = vendors.get("shipstation")
+    example = generated_example(harness, seed=0)
+    result = verify_once(harness, example, GOOD)
+    assert result.ok, result.all_failures()
+    puts = [e for e in result.record.requests() if e["method"] == "PUT"]
+    assert puts and all(e["status"] == 200 for e in puts)
+    # The whole resource went back: vendor-only fields are still there after the sync.
+    before = {r["productId"]: r for r in result.record.before}
+    for record in result.record.after:
+        old = before[record["productId"]]
+        assert {k: old[k] for k in ("internalNotes", "tags") if k in old} == {
+            k: record[k] for k in ("internalNotes", "tags") if k in old
+        }
+    assert not [e for e in result.record.second_journal if e.get("method") == "PUT"]  # idempotent
+    assert [r.exit_code for r in result.runs] == [1, 1]  # it reported products ShipStation lacks
+    assert "missing upstream:" in result.runs[0].output
+
+
+@needs_node
+def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
+    artifacts = tmp_path / "failure"
+    code, report = verify(
+        capsys,
+        "shipstation",
+        "--examples",
+        "6",
+        "--seed",
+        "1",
+        "--shrink-seconds",
+        "6",
+        "--artifacts",
+        str(artifacts),
+        "--json",
+        "--",
+        *BROKEN,
+    )
+    assert code == 1 and report["ok"] is False
+    lost = failing(report)["nothing_lost"]
+    assert all(f["sku"] and f["field"] and f["request"].startswith("PUT /products/") for f in lost)
+    replay = report["replay"]
+    assert sorted(Path(f).name for f in replay["files"]) == [
+        "shipstation-catalog.json",
+        "shipstation-faults.json",
+        "shipstation-state.json",
+    ]
+    assert len(read_catalog(artifacts / "shipstation-catalog.json")) <= 8
+    argv = shlex.split(replay["command"])
+    assert argv[:3] == ["catalog-harness", "verify", "shipstation"] and argv[-2:] == BROKEN
+    # The one-line replay fails the same way.
+    split = argv.index("--")
+    code, again = verify(capsys, *argv[2:split], "--json", *argv[split:])
+    assert code == 1 and "nothing_lost" in failing(again)
+
+
+@pytest.mark.parametrize("vendor", vendors.names())
+def test_reference_client_as_a_command_passes_for_every_vendor(vendor, capsys):
+    code, report = verify(capsys, vendor, "--json", "--", *REFERENCE)
+    assert code == 0, failing(report)
+    names = {r["name"] for r in report["results"]}
+    assert {"convergence", "nothing_lost", "idempotence", "errors_surfaced", "politeness", "auth"} <= names
+    assert "command" in names
+
+
+def test_environment_names_the_mock_catalogue_and_credentials(tmp_path, capsys):
+    catalog = tmp_path / "source.csv"
+    write_catalog(catalog, [Product(sku="SKU-1", name="Mug")])
+    dump = tmp_path / "env.json"
+    snoop = (
+        "import json, os, sys; env = dict(os.environ); env['catalog'] = open(env['HARNESS_CATALOG']).read(); "
+        "json.dump(env, open(sys.argv[1], 'w'))"
+    )
+    verify(
+        capsys, "tocobagus", "--catalog", str(catalog), "--json", "--", sys.executable, "-c", snoop, str(dump)
+    )
+    env = json.loads(dump.read_text())
+    assert env["HARNESS_VENDOR"] == "tocobagus"
+    assert env["HARNESS_BASE_URL"].startswith("http://127.0.0.1:")
+    assert env["TOCOBAGUS_WEBHOOK_URL"].startswith("http://127.0.0.1:")
+    assert env["TOCOBAGUS_WEBHOOK_URL"].endswith("/hooks/tocobagus")
+    assert (env["TOCOBAGUS_PARTNER_CLIENT_ID"], env["TOCOBAGUS_STORE_TOKEN"]) == ("ptnr_test", "stkn_test")
+    # The CSV arrives as canonical JSON.
+    assert env["HARNESS_CATALOG"].endswith(".json")
+    assert json.loads(env["catalog"])["products"][0] == Product(sku="SKU-1", name="Mug").to_json()
+
+
+def test_a_command_that_does_nothing_fails_convergence_and_errors_surfaced(capsys):
+    code, report = verify(capsys, "shipstation", "--json", "--", sys.executable, "-c", "pass")
+    failures = failing(report)
+    assert code == 1 and set(failures) == {"convergence", "errors_surfaced"}
+    assert all(f["sku"] for f in failures["convergence"] + failures["errors_surfaced"])
+
+
+def test_timeout_kills_the_command_and_fails(tmp_path, capsys):
+    catalog, state = tmp_path / "c.json", tmp_path / "s.json"
+    catalog.write_text('{"products": []}')
+    state.write_text('{"products": []}')
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    code, report = verify(
+        capsys, "starshipit", "--catalog", str(catalog), "--state", str(state), "--timeout", "0.5", "--json",
+        "--", *sleeper,
+    )  # fmt: skip
+    assert code == 1
+    assert [f["message"] for f in failing(report)["command"]] == [
+        "first run: still running after the timeout; killed",
+        "second run: still running after the timeout; killed",
+    ]
+
+
+def test_nonzero_exit_with_nothing_to_report_fails(tmp_path, capsys):
+    catalog, state = tmp_path / "c.json", tmp_path / "s.json"
+    catalog.write_text('{"products": []}')
+    state.write_text('{"products": []}')
+    crash = [sys.executable, "-c", "raise SystemExit('boom: cannot parse config')"]
+    code, report = verify(
+        capsys, "shiptheory", "--catalog", str(catalog), "--state", str(state), "--json", "--", *crash
+    )
+    assert code == 1
+    message = failing(report)["command"][0]["message"]
+    assert message.startswith("first run: exited with status 1") and "boom: cannot parse config" in message
+
+
+@needs_node
+def test_fault_plan_is_injected(tmp_path, capsys):
+    """A list that always fails with 500 defeats even a careful client: the plan reached the mock."""
+    plan = tmp_path / "faults.json"
+    plan.write_text(json.dumps([{"method": "GET", "path": "^/products$", "status": 500}]))
+    code, report = verify(capsys, "shipstation", "--faults", str(plan), "--json", "--", *GOOD)
+    assert code == 1 and report["exit_codes"] == [2, 0]  # faults apply to the first run only
+    assert "listing products failed" in failing(report)["command"][0]["message"]
+    assert "convergence" in failing(report)
+
+
+def test_state_snapshot_and_html_report(tmp_path, capsys):
+    harness = vendors.get("shipstation")
+    app = harness.create_app()
+    mock = app.extensions["mock"]
+    mock.backend.seed(mock.backend.default_account, [{"sku": "A-1", "name": "Old", "internalNotes": "keep"}])
+    state, catalog, page = tmp_path / "state.json", tmp_path / "c.json", tmp_path / "report.html"
+    state.write_text(json.dumps(mock.snapshot()))
+    write_catalog(catalog, [Product(sku="a-1", name="New")])
+    code, report = verify(
+        capsys, "shipstation", "--state", str(state), "--catalog", str(catalog), "--html", str(page),
+        "--json", "--", sys.executable, "-c", "pass",
+    )  # fmt: skip
+    assert code == 1 and failing(report)["convergence"][0]["sku"] == "a-1"
+    html = page.read_text()
+    assert "Timeline: shipstation &middot; first run" in html and "a-1" in html and "convergence" in html
+
+
+def test_usage_errors(tmp_path, capsys):
+    assert main(["verify", "shipstation"]) == 2  # no command
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,name,price\nA,Mug,cheap\n")
+    assert main(["verify", "shipstation", "--catalog", str(bad), "--", "true"]) == 2
+    assert "bad.csv: row 2, field 'price'" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_example_for_an_explicit_source_overlaps_it():
+    source = [Product(sku=f"S-{i}", name=f"P{i}") for i in range(6)]
+    example = generated_example(vendors.get("starshipit"), seed=3, source=source)
+    assert example.source == source
+    held = {r["sku"].strip().casefold() for r in example.existing}
+    assert held & {p.key for p in source}
+    assert isinstance(example, Example)
