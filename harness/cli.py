@@ -93,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with the journal")
     verify.set_defaults(run=_verify)
 
+    from .cases.command import add_commands
+
+    add_commands(commands)  # cases, reproduce
+
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after the first "--" is the command `verify` runs, whatever options it carries.
     split = argv.index("--") if "--" in argv else len(argv)

@@ -39,7 +39,7 @@ def test_check_shipstation_json_and_junit(tmp_path, capsys):
     tree = ET.parse(junit).getroot()
     assert tree.get("failures") == "0" and int(tree.get("tests")) == len(report["results"])
     page = (tmp_path / "check.html").read_text()
-    assert "Timeline: shipstation · last example" in page and "GET</td>" in page
+    assert "Timeline: shipstation &middot; last example" in page and "<td class='m'>GET</td>" in page
 
 
 def test_unknown_vendor_is_a_usage_error(capsys):

@@ -162,7 +162,7 @@ def test_partial_put_client_is_caught_by_the_property_run_and_shrunk():
     outcome = property_run(HARNESS, examples=60, seed=1, client_factory=factory(PartialPutClient))
     assert not outcome.ok
     assert {f.check for f in outcome.failures} == {"nothing_lost"}
-    assert len(outcome.scenario["source"]) <= 2  # shrunk to a product or two (from up to 8)
+    assert len(outcome.scenario["source"]) <= 3  # shrunk to a few products (from up to 8)
     assert any(
         set(record) - {"sku", *to_vendor(Product(sku="x", name="x"))}
         for record in outcome.scenario["existing"]
