@@ -4,6 +4,8 @@ import json
 import shlex
 import shutil
 import sys
+import xml.etree.ElementTree as ET
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,8 @@ def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
         "6",
         "--artifacts",
         str(artifacts),
+        "--junit",
+        str(tmp_path / "verify.xml"),
         "--json",
         "--",
         *BROKEN,
@@ -73,6 +77,9 @@ def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
     assert code == 1 and report["ok"] is False
     lost = failing(report)["nothing_lost"]
     assert all(f["sku"] and f["field"] and f["request"].startswith("PUT /products/") for f in lost)
+    junit = ET.parse(tmp_path / "verify.xml").getroot()
+    assert junit.get("failures") == "1"
+    assert junit.find(".//testcase[@name='nothing_lost']/failure") is not None
     replay = report["replay"]
     assert sorted(Path(f).name for f in replay["files"]) == [
         "shipstation-catalog.json",
@@ -89,8 +96,12 @@ def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("vendor", vendors.names())
-def test_reference_client_as_a_command_passes_for_every_vendor(vendor, capsys):
-    code, report = verify(capsys, vendor, "--json", "--", *REFERENCE)
+def test_reference_client_as_a_command_passes_for_every_vendor(vendor, tmp_path, capsys):
+    catalog = tmp_path / "catalog.json"  # three products: Shiptheory allows one request a second
+    write_catalog(
+        catalog, [Product(sku=f"REF-{i}", name=f"Product {i}", price=Decimal(i + 1)) for i in range(3)]
+    )
+    code, report = verify(capsys, vendor, "--catalog", str(catalog), "--json", "--", *REFERENCE)
     assert code == 0, failing(report)
     names = {r["name"] for r in report["results"]}
     assert {"convergence", "nothing_lost", "idempotence", "errors_surfaced", "politeness", "auth"} <= names
