@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--virtual-clock", action="store_true", help="start with a frozen clock (POST /__mock__/clock)"
     )
+    serve.add_argument(
+        "--json", action="store_true", help="print the base URLs and credentials as one JSON line on stdout"
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="contract conformance and property runs, in process")
@@ -149,6 +152,21 @@ def _serve(args: argparse.Namespace) -> int:
         grid.add_row(name, f"http://{args.host}:{port}/{name}", creds)
     console.print(grid)
     console.print(f"control API: http://{args.host}:{port}/<vendor>/__mock__/  ·  Ctrl-C or SIGTERM stops")
+    if args.json:  # one line, once the port answers: a script reads it, then sends its first request
+        import json
+        import threading
+
+        mocks = {
+            name: {
+                "base_url": f"http://{args.host}:{port}/{name}",
+                "api_url": f"http://{args.host}:{port}/{name}{vendors.api_path(name)}",
+                "control_url": f"http://{args.host}:{port}/{name}/__mock__",
+                "credentials": vendors.get(name).credentials,
+            }
+            for name in names
+        }
+        line = json.dumps({"port": port, "vendors": mocks})
+        threading.Thread(target=_announce_when_listening, args=(args.host, port, line), daemon=True).start()
     # One worker process holds all state (DESIGN rule 7); granian's Rust core does the HTTP work.
     # The journal keeps thousands of live objects; frequent full collections over them were the p99 tail.
     gc.freeze()
@@ -166,6 +184,20 @@ def _serve(args: argparse.Namespace) -> int:
     server.serve(target_loader=lambda *_, **__: app, wrap_loader=False)
     console.print("stopped")
     return 0
+
+
+def _announce_when_listening(host: str, port: int, line: str, patience: float = 30.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+        except OSError:
+            time.sleep(0.02)
+            continue
+        print(line, flush=True)
+        return
 
 
 def _free_port(host: str) -> int:

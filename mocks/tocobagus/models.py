@@ -469,8 +469,10 @@ class TocobagusBackend:
 
     def _webhook_fault(self) -> dict | None:
         rules = self.mock.settings["webhook_faults"]
-        if rules is not self._fault_rules:  # new rules installed: their counts start again
-            self._fault_rules, self.fault_fired = rules, {}
+        # Other rules installed: their counts start again. Compared by value, since any PUT settings
+        # copies every setting; an unrelated change must not re-arm a spent `times: 1` fault.
+        if rules != self._fault_rules:
+            self._fault_rules, self.fault_fired = copy.deepcopy(rules), {}
         for index, rule in enumerate(rules):
             if self.fault_fired.get(index, 0) < rule.get("times", 1):
                 self.fault_fired[index] = self.fault_fired.get(index, 0) + 1

@@ -95,3 +95,23 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_serve_json_prints_where_each_mock_is_on_any_free_port():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", "tocobagus", "--port", "0", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        info = json.loads(process.stdout.readline())
+        mock = info["vendors"]["tocobagus"]
+        assert mock["api_url"] == mock["base_url"] + "/api/v1"
+        assert mock["credentials"]["store_client_id"] == "str_test"
+        health = requests.get(mock["control_url"] + "/health", timeout=5).json()
+        assert health["vendor"] == "tocobagus"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+    assert process.returncode == 0

@@ -135,6 +135,17 @@ def test_fault_drop(api, mock, receiver):
     ]
 
 
+def test_a_spent_fault_stays_spent_across_unrelated_settings_changes(api, mock, receiver):
+    mock.update_settings({"webhook_faults": [{"effect": "drop"}]})
+    api.sync([product(1)])
+    mock.backend.run_jobs()
+    mock.update_settings({"processing_delay_seconds": 2})  # copies every setting, webhook_faults too
+    api.sync([product(2)])
+    mock.backend.run_jobs()
+    kinds = [e["kind"] for e in mock.journal.entries() if e.get("kind", "").startswith("webhook")]
+    assert kinds == ["webhook.dropped", "webhook.attempt"] and len(receiver.received) == 1
+
+
 def test_fault_delay(api, mock, receiver):
     mock.update_settings({"webhook_faults": [{"effect": "delay", "seconds": 30}]})
     api.sync([product(1)])
