@@ -84,6 +84,18 @@ def _sync(factory: Callable[..., Any], app: Any, clock: Clock, source: list[Prod
         return report
 
 
+def run_settings(examples: int, phases: tuple[Phase, ...] = (Phase.generate, Phase.shrink)) -> Any:
+    """Settings for runs that drive a client: no deadline, no example database, no health checks."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+        phases=phases,
+    )
+
+
 @dataclass
 class PropertyOutcome:
     vendor: str
@@ -116,14 +128,7 @@ def property_run(
     last: dict[str, Any] = {}
 
     @hypothesis_seed(seed)
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
-    )
+    @run_settings(examples)
     @given(scenario=scenarios(adapter.fault_targets), data=_data())
     def sync_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")

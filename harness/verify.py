@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -31,6 +31,7 @@ from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
 from .properties import CheckFailure, ChecksFailed, RunRecord, run_checks
+from .runner import run_settings
 from .strategies import Scenario, remote_state, scenarios
 from .sync import SyncReport
 from .vendors import VendorHarness
@@ -250,17 +251,6 @@ def _command_failures(runs: list[CommandRun], record: RunRecord) -> list[CheckFa
 
 
 # -- generated examples ------------------------------------------------------------------------------------
-def _settings(examples: int, phases: list[Phase]) -> Any:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=list(HealthCheck),
-        phases=phases,
-    )
-
-
 def generated_example(harness: VendorHarness, seed: int, source: list[Product] | None = None) -> Example:
     """The default vendor state (and catalogue, unless given), deterministic per seed.
 
@@ -277,7 +267,7 @@ def generated_example(harness: VendorHarness, seed: int, source: list[Product] |
     pool: list[tuple[list[Product], list[Product], list[dict]]] = []
 
     @hypothesis_seed(seed)
-    @_settings(GENERATION_POOL, [Phase.generate])
+    @run_settings(GENERATION_POOL, (Phase.generate,))
     @given(drawn)
     def collect(item: tuple[list[Product], list[Product], list[dict]]) -> None:
         pool.append(item)
@@ -322,7 +312,7 @@ def verify_examples(
     first_failure: list[float] = []
 
     @hypothesis_seed(seed)
-    @_settings(examples, [Phase.generate, Phase.shrink])
+    @run_settings(examples)
     @given(scenario=scenarios(adapter.fault_targets), data=st.data())
     def command_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
