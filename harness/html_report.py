@@ -259,6 +259,8 @@ def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> str:
             signature = (entry.get("method"), entry.get("path"), entry.get("query"), entry.get("body"))
             streak = streak + 1 if signature == last_signature else 1
             last_signature, retry = signature, streak - 1
+            if retry and not _failed(last_request):
+                retry = -retry  # the same request again after a success: polling, not a retry
         gap = _gap(previous, entry)
         if gap is not None:
             stats["waited"] += gap
@@ -274,7 +276,7 @@ def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> str:
             last_shown = i
         if kind == "request":
             stats["429"] += entry.get("status") == 429
-            stats["retries"] += retry > 0
+            stats["retries"] += retry > 0  # repeats after a success (polling) are not retries
             stats["faults"] += bool(entry.get("fault"))
             last_request = entry
         elif entry.get("kind") == "webhook.attempt":
@@ -335,20 +337,27 @@ def _omitted(count: int) -> str:
     return f"<tr class='omitted'><td colspan='8'>&hellip; {count} entries not shown &hellip;</td></tr>"
 
 
+def _failed(entry: dict | None) -> bool:
+    status = entry.get("status") if entry else None
+    return entry is not None and (status is None or status >= 400 or bool(entry.get("fault")))
+
+
 def _request_row(
     entry: dict,
     section: str,
     start: float | None,
-    retry: int,
+    retry: int,  # > 0: a retry after a failure; < 0: the same request again after a success
     referenced: list[str] | None,
     budget: _Budget,
 ) -> str:
     status = entry.get("status")
     classes = ["ev", "req", _status_class(status)]
     notes: list[str] = []
-    if retry:
+    if retry > 0:
         classes.append("retry")
         notes.append(f"<span class='tag retry'>retry &times;{retry}</span>")
+    elif retry < 0:
+        notes.append(f"<span class='tag'>repeat &times;{-retry}</span>")
     if entry.get("fault"):
         classes.append("fault")
         notes.append(f"<span class='tag fault'>fault: {_e(entry['fault'])}</span>")

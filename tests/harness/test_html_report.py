@@ -194,6 +194,12 @@ def test_timeline_marks_429_retries_faults_waits_and_webhooks():
     assert "1 &times; 429" in text
 
 
+def test_the_same_request_after_a_success_is_a_repeat_not_a_retry():
+    polls = [request(1, 0, "GET", "/status"), request(2, 1, "GET", "/status")]
+    text = render_html("report", [], [Timeline("tocobagus", "run", polls)])
+    assert "repeat &times;1" in text and "retry &times;" not in text and "0 retries" in text
+
+
 def test_zero_timelines_and_zero_results_render():
     empty = render_html("nothing", [], [])
     assert "0 passed" in empty and "No results." in empty and "Timeline" not in empty
