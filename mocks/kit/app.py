@@ -11,6 +11,7 @@ import json
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import FunctionType
 from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, g, request
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from .clock import Clock
 from .faults import FaultRule, FaultSet
-from .journal import Journal, body_preview
+from .journal import Journal
 from .ratelimit import Decision, RateLimiter
 
 CONTROL_PREFIX = "/__mock__"
@@ -245,6 +246,22 @@ def _in_request() -> bool:
     return has_request_context()
 
 
+class MockFlask(Flask):
+    """Flask, remembering which hooks and views are plain functions instead of asking `inspect` every call."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._sync_functions: set[Callable] = set()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if func in self._sync_functions:
+            return func
+        synced = super().ensure_sync(func)
+        if synced is func and type(func) is FunctionType:  # bound methods are new objects each time
+            self._sync_functions.add(func)
+        return synced
+
+
 def create_app(
     spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None, journal_size: int = 10_000
 ) -> Flask:
@@ -253,7 +270,7 @@ def create_app(
     mock = Mock(spec, clock, journal_size)
     if settings:
         mock.update_settings(settings)
-    app = Flask(f"mocks.{spec.name}")
+    app = MockFlask(f"mocks.{spec.name}")
     app.config["MAX_CONTENT_LENGTH"] = spec.max_body_bytes
     app.json.sort_keys = False
     app.extensions["mock"] = mock
@@ -278,19 +295,22 @@ def create_app(
         g.error = "".join(traceback.format_exception(exc))[-4000:]
         return spec.http_error(500, "internal error").response()
 
+    # The hooks below look `request` and `g` up once each: every attribute access through Flask's proxies
+    # costs a context-variable lookup.
     @app.before_request
     def before() -> Response | None:
-        if request.path.startswith(CONTROL_PREFIX):
-            g.skip = True
+        req, ctx = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+        if req.path.startswith(CONTROL_PREFIX):
+            ctx.skip = True
             return None
-        g.seq = mock.journal.next_seq()
-        g.time = mock.clock.now()
+        ctx.seq = mock.journal.next_seq()
+        ctx.time = mock.clock.now()
         if not mock.faults:
             return None
-        rule = mock.faults.match(request.method, request.path)
+        rule = mock.faults.match(req.method, req.path)
         if rule is None:
             return None
-        g.fault = rule
+        ctx.fault = rule
         if rule.latency:
             mock.clock.sleep(rule.latency)  # real sleep on a real clock, an advance on a virtual one
         if rule.when == "before" and rule.effect != "latency":
@@ -299,16 +319,20 @@ def create_app(
 
     @app.after_request
     def after(response: Response) -> Response:
-        if g.get("skip"):
+        ctx = g._get_current_object()  # type: ignore[attr-defined]
+        values = ctx.__dict__
+        if values.get("skip"):
             return response
-        rule: FaultRule | None = g.get("fault")
-        if rule is not None and rule.when == "after" and rule.effect != "latency":
-            response = _fault_response(rule, spec)
-        if rule is not None and rule.effect in ("drop", "truncate"):
-            request.environ["mockkit.action"] = rule.effect
-        if rule is not None and rule.latency:
-            request.environ["mockkit.latency"] = rule.latency
-        _journal_exchange(mock, response, rule)
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        rule: FaultRule | None = values.get("fault")
+        if rule is not None:
+            if rule.when == "after" and rule.effect != "latency":
+                response = _fault_response(rule, spec)
+            if rule.effect in ("drop", "truncate"):
+                req.environ["mockkit.action"] = rule.effect
+            if rule.latency:
+                req.environ["mockkit.latency"] = rule.latency
+        _journal_exchange(mock, req, values, response, rule)
         return response
 
     app.wsgi_app = ConnectionFaults(app.wsgi_app)  # type: ignore[method-assign]
@@ -330,36 +354,55 @@ def _fault_response(rule: FaultRule, spec: VendorSpec) -> Response:
     return resp
 
 
-def _journal_exchange(mock: Mock, response: Response, rule: FaultRule | None) -> None:
+def _journal_exchange(
+    mock: Mock, req: Any, values: dict[str, Any], response: Response, rule: FaultRule | None
+) -> None:
+    """Record the exchange cheaply: headers redacted now, body previews rendered when the journal is read."""
     journal = mock.journal
-    keys = journal.sensitive_keys
-    entry = {
-        "seq": g.seq,
-        "type": "request",
-        "time": g.time,
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string.decode("latin-1"),
-        "account": g.get("account"),
-        "headers": journal.redact_headers(request.headers),
-        "body": body_preview(
-            request.get_data(cache=True) if not _too_large(mock) else b"", request.content_type, keys
-        ),
-        "status": response.status_code,
-        "response_headers": dict(response.headers),
-        "response_body": None
-        if response.direct_passthrough
-        else body_preview(response.get_data(), response.content_type, keys),
-        "rate_limit": g.get("rate_limit"),
-        "fault": rule.effect if rule is not None else None,
-        "error": g.get("error"),
-    }
-    journal.append(entry)
+    passthrough = response.direct_passthrough
+    journal.exchange(
+        {
+            "seq": values["seq"],
+            "type": "request",
+            "time": values["time"],
+            "method": req.method,
+            "path": req.path,
+            "query": req.query_string.decode("latin-1"),
+            "account": values.get("account"),
+            "headers": journal.environ_headers(req.environ),
+            "body": None,
+            "status": response.status_code,
+            "response_headers": _headers_dict(response.headers.to_wsgi_list()),
+            "response_body": None,
+            "rate_limit": values.get("rate_limit"),
+            "fault": rule.effect if rule is not None else None,
+            "error": values.get("error"),
+        },
+        (_request_body(mock, req), req.content_type),
+        None if passthrough else (response.get_data(), response.content_type),
+    )
 
 
-def _too_large(mock: Mock) -> bool:
-    length = request.content_length
-    return length is not None and length > mock.spec.max_body_bytes
+def _headers_dict(items: list[tuple[str, str]]) -> dict[str, str]:
+    """`dict(werkzeug Headers)`: each name as listed, with the first value its name has case-insensitively."""
+    first: dict[str, str] = {}
+    for name, value in items:
+        first.setdefault(name.lower(), value)
+    return {name: first[name.lower()] for name, _ in items}
+
+
+def _request_body(mock: Mock, req: Any) -> bytes:
+    length = req.content_length
+    if length is not None and length > mock.spec.max_body_bytes:
+        return b""
+    if not length:
+        environ = req.environ
+        if "wsgi.input_terminated" not in environ:
+            return b""  # werkzeug reads nothing here either (no length: its safe empty stream)
+        http1 = environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1.")
+        if http1 and "HTTP_TRANSFER_ENCODING" not in environ:
+            return b""  # HTTP/1 framing: no Content-Length and no Transfer-Encoding is no body (RFC 9112 6.3)
+    return req.get_data(cache=True)
 
 
 class ConnectionFaults:

@@ -27,17 +27,23 @@ def _rate_headers(decision: Any) -> dict[str, str]:
 def make_blueprint(mock: Mock) -> Blueprint:
     backend: ShipStationBackend = mock.backend  # type: ignore[assignment]
     bp = Blueprint("shipstation", __name__)
+    # Authorization header -> (API key, secret as sent): decoding is done once per header value. The secret is
+    # still compared, in constant time, with the account's current one on every request.
+    decoded: dict[str, tuple[str, bytes]] = {}
 
     def authenticate() -> str:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            raise Unauthorized(mock.quirk("json_401"))
-        try:
-            key, _, secret = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise Unauthorized(mock.quirk("json_401")) from None
+        header = request.headers.get("Authorization", "")
+        credentials = decoded.get(header)
+        if credentials is None:
+            credentials = _decode_basic(header)
+            if credentials is None:
+                raise Unauthorized(mock.quirk("json_401"))
+            if len(decoded) >= 256:  # bounded: clients with many keys only lose the shortcut
+                decoded.clear()
+            decoded[header] = credentials
+        key, secret = credentials
         expected = backend.secret_for(key)
-        if expected is None or not hmac.compare_digest(expected.encode(), secret.encode()):
+        if expected is None or not hmac.compare_digest(expected.encode(), secret):
             raise Unauthorized(mock.quirk("json_401"))
         return key
 
@@ -73,6 +79,18 @@ def make_blueprint(mock: Mock) -> Blueprint:
         return _json(backend.update_product(g.account, product_id, body))
 
     return bp
+
+
+def _decode_basic(header: str) -> tuple[str, bytes] | None:
+    """(API key, secret) from a Basic Authorization header, or None when it is not one."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        key, _, secret = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return key, secret.encode()
 
 
 def _json(payload: Any, status: int = 200) -> Response:

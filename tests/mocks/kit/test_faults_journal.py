@@ -78,3 +78,51 @@ def test_rule_describe_round_trips_through_parse():
     rule = FaultRule.parse({"method": "GET", "effect": "latency", "latency": 2, "when": "after"})
     again = FaultRule.parse({k: v for k, v in rule.describe().items() if k != "fired"})
     assert again.describe() == rule.describe()
+
+
+def test_environ_headers_are_werkzeugs_headers_redacted():
+    from werkzeug.datastructures import EnvironHeaders
+
+    journal = Journal(sensitive_headers=frozenset({"X-Api-Key"}))
+    environ = {
+        "PATH": "/usr/bin",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": "",
+        "HTTP_AUTHORIZATION": "Basic dGVzdDp0ZXN0",
+        "HTTP_X_API_KEY": "k",
+        "HTTP_CONTENT_TYPE": "ignored",
+        "HTTP_ACCEPT": "*/*",
+        "wsgi.input_terminated": True,
+    }
+    for _ in range(2):  # the second time from the remembered plan
+        assert journal.environ_headers(environ) == journal.redact_headers(EnvironHeaders(environ))
+        assert list(journal.environ_headers(environ)) == [
+            "Content-Type",
+            "Authorization",
+            "X-Api-Key",
+            "Accept",
+        ]
+    environ["CONTENT_LENGTH"] = "3"
+    assert journal.environ_headers(environ)["Content-Length"] == "3"
+
+
+def test_exchanges_are_packed_and_read_back_with_masked_bodies():
+    journal = Journal()
+    entry = {"seq": journal.next_seq(), "type": "request", "body": None, "status": 200, "response_body": None}
+    journal.exchange(entry, (b'{"password": "hunter2"}', "application/json"), (b"ok", "text/plain"))
+    journal.side_effect("thing.done", 1.0)
+    journal.exchange(
+        {"seq": journal.next_seq(), "body": None, "response_body": None}, (b"x" * 70_000, None), None
+    )
+    first, effect, big = journal.entries()
+    assert first == {
+        "seq": 1,
+        "type": "request",
+        "body": '{"password": "***"}',
+        "status": 200,
+        "response_body": "ok",
+    }
+    assert effect["kind"] == "thing.done"
+    assert big == {"seq": 3, "body": "<70000 bytes, not kept>", "response_body": None}
+    assert journal.entries(limit=1) == [big]
+    assert "hunter2" not in repr(journal.entries())
