@@ -47,7 +47,7 @@ class Control:
     def add_fault(self, rule: dict) -> None:
         """Append a rule, keeping the ones already installed (with what is left of their `times`)."""
         kept = []
-        for existing in self.call("GET", "/state")["faults"]:
+        for existing in self.call("GET", "/faults")["rules"]:
             fired = existing.pop("fired", 0)
             if existing.get("times") is not None:
                 existing["times"] -= fired

@@ -92,6 +92,10 @@ def control_blueprint(mock: Mock) -> Blueprint:
         mock.journal.clear()
         return jsonify(entries=[])
 
+    @bp.get("/faults")
+    def faults() -> Response:
+        return jsonify(rules=mock.faults.describe())  # with how often each has fired
+
     @bp.put("/faults")
     def install_faults() -> Response:
         data = body()

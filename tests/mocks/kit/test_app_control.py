@@ -143,6 +143,8 @@ def test_status_fault_before_never_reaches_the_backend(tiny):
     assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": []}
     assert tiny.get(f"{BASE}/__mock__/journal?limit=1").json()["entries"][0]["fault"] == "respond"
     assert tiny.put(f"{BASE}/items", json={"sku": "F1"}).status_code == 200  # times: 1
+    (rule,) = tiny.get(f"{BASE}/__mock__/faults").json()["rules"]
+    assert (rule["method"], rule["status"], rule["times"], rule["fired"]) == ("PUT", 503, 1, 1)
 
 
 def test_fault_after_lets_the_write_land_then_spoils_the_answer(tiny):
