@@ -425,7 +425,7 @@ def _verify(args: argparse.Namespace) -> int:
             args.seed,
             timeout=args.timeout,
             echo=echo,
-            with_faults=not args.faults,
+            faults=faults if args.faults else None,
             shrink_seconds=args.shrink_seconds,
             on_example=lambda n, r: console.print(
                 f"  example {n}: {'ok' if r.ok else 'FAILED'} "

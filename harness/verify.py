@@ -297,7 +297,7 @@ def verify_examples(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     echo: TextIO | None = None,
-    with_faults: bool = True,
+    faults: list[dict] | None = None,  # a fixed fault plan for every example; None: generated plans
     shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
     on_example: Callable[[int, VerifyResult], None] | None = None,
 ) -> VerifyOutcome:
@@ -318,7 +318,7 @@ def verify_examples(
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
         if first_failure and time.monotonic() - first_failure[0] > shrink_seconds:
             return  # out of shrinking time
-        example = Example(scenario.source, existing, faults=scenario.faults if with_faults else [])
+        example = Example(scenario.source, existing, faults=scenario.faults if faults is None else faults)
         result = verify_once(harness, example, command, timeout=timeout, echo=echo)
         outcome.examples += 1
         if on_example:

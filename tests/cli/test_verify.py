@@ -218,3 +218,23 @@ def test_output_names_a_sku_only_as_a_word_and_keeps_the_vendor_wording():
     report = report_from(Path("no-report.json"), output, source)
     assert report.from_output
     assert report.errors == {"a": "error: A: The SKU is bad", "SS-1": "missing upstream: ß-1"}
+
+
+def test_a_fault_plan_replaces_the_generated_ones_in_every_example(tmp_path, capsys):
+    plan = tmp_path / "faults.json"
+    plan.write_text(json.dumps([{"method": "GET", "path": "^/products$", "status": 418, "times": 1}]))
+    seen = tmp_path / "seen.jsonl"
+    spy = (
+        "import json, os, sys, urllib.request; "
+        "url = os.environ['HARNESS_BASE_URL'] + '/__mock__/faults'; "
+        "rules = json.load(urllib.request.urlopen(url))['rules']; "
+        "open(sys.argv[1], 'a').write(json.dumps(rules) + '\\n')"
+    )
+    argv = ["--examples", "3", "--shrink-seconds", "0", "--faults", str(plan), "--json"]
+    verify(capsys, "shipstation", *argv, "--", sys.executable, "-c", spy, str(seen))
+    runs = [json.loads(line) for line in seen.read_text().splitlines()]
+    first_runs, second_runs = runs[0::2], runs[1::2]
+    assert first_runs and all(
+        [(r["status"], r["times"]) for r in rules] == [(418, 1)] for rules in first_runs
+    )
+    assert all(rules == [] for rules in second_runs)  # the re-run for idempotence meets no faults
