@@ -214,6 +214,8 @@ def validate_shipment(body: Any) -> tuple[str, list[dict[str, Any]]]:
             qty = raw.get("qty", 1)
             if qty is None:
                 qty = 1
+            if isinstance(qty, float) and qty.is_integer():
+                qty = int(qty)  # JSON has one number type: 2.0 is the integer 2, as the contract says
             if not _is_int(qty):
                 errors[f"{where}.qty"] = rule("integer")
             elif not 1 <= qty <= 9_999_999:

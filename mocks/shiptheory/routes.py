@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Response, g, request
+from werkzeug.routing import PathConverter
 
 from mocks.kit.app import Mock
 
@@ -16,6 +18,8 @@ from .models import ShiptheoryBackend
 def make_blueprint(mock: Mock) -> Blueprint:
     backend: ShiptheoryBackend = mock.backend  # type: ignore[assignment]
     bp = Blueprint("shiptheory", __name__, url_prefix="/v1")
+    # Before the routes, so their rules can use it.
+    bp.record_once(lambda state: state.app.url_map.converters.setdefault("key", KeyConverter))
 
     def count(account: str) -> None:
         """1 request per second per account [ST-RATE]; over it, 429."""
@@ -51,11 +55,11 @@ def make_blueprint(mock: Mock) -> Blueprint:
     def create_product() -> Response:
         return _json(backend.create_product(g.account, _body()))  # 200, not 201 (§7)
 
-    @bp.get("/products/view/<path:sku>")
+    @bp.get("/products/view/<key:sku>", merge_slashes=False)
     def view_product(sku: str) -> Response:
         return _json(backend.view_product(g.account, sku))
 
-    @bp.put("/products/update/<path:sku>")
+    @bp.put("/products/update/<key:sku>", merge_slashes=False)
     def update_product(sku: str) -> Response:
         return _json(backend.update_product(g.account, sku, _body()))
 
@@ -63,16 +67,39 @@ def make_blueprint(mock: Mock) -> Blueprint:
     def book_shipment() -> Response:
         return _json(backend.book_shipment(g.account, _body()))
 
-    @bp.get("/shipments/view/<path:reference>")
+    @bp.get("/shipments/view/<key:reference>", merge_slashes=False)
     def view_shipment(reference: str) -> Response:
-        return _json(backend.view_shipment(g.account, reference))
+        return _json(backend.view_shipment(g.account, _shipment_reference(reference)))
 
     # shiptheory-python 1.0.0's viewShipment() asks for /v1/shipments/{reference}; serve it the same.
-    @bp.get("/shipments/<path:reference>")
+    @bp.get("/shipments/<key:reference>", merge_slashes=False)
     def view_shipment_alias(reference: str) -> Response:
-        return _json(backend.view_shipment(g.account, reference))
+        return _json(backend.view_shipment(g.account, _shipment_reference(reference)))
 
     return bp
+
+
+class KeyConverter(PathConverter):
+    """A SKU or reference as the path's last parameter: anything non-empty, so one that starts with, ends
+    with or doubles a slash (sent as %2F, which the WSGI server decodes) or holds a newline still reaches
+    its product. The stock path converter refuses a leading slash and newlines; the routes also turn off
+    merge_slashes, which otherwise answers 308 to a URL with an empty segment."""
+
+    regex = "(?s:.+)"
+    part_isolating = False
+
+
+def _shipment_reference(routed: str) -> str:
+    """The reference as sent. Decoded, /v1/shipments/view%2FX (reference "view/X" on the alias) reads as
+    /v1/shipments/view/X (reference "X"), so where the server passes the raw URI, split that instead."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return routed
+    path = urlsplit(raw).path
+    _, found, tail = path.partition("/v1/shipments/")
+    if not found or not tail:
+        return routed
+    return unquote(tail.removeprefix("view/"))
 
 
 def _body() -> Any:

@@ -4,7 +4,7 @@ stateful run that follows the contract's links create → list → update → de
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import ensure_resource_availability, positive_data_acceptance
 
 import contracts
 from harness import vendors
@@ -73,6 +73,7 @@ def test_stateful_workflow_in_process():
             app.extensions["mock"].backend.reset()
 
         def after_call(self, response, case):
+            super().after_call(response, case)  # the recorder the stateful checks read
             calls.append((f"{case.method} {case.path}", response.status_code))
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
@@ -81,11 +82,20 @@ def test_stateful_workflow_in_process():
             body = case.body if isinstance(case.body, dict) else {}
             product = body.get("product") if isinstance(body.get("product"), dict) else {}
             mismatch = case.path == "/api/products/update" and body.get("id") != product.get("id")
+            excluded = [positive_data_acceptance] if mismatch else []
+            # Products are addressed by an id in the body, which ensure_resource_availability cannot follow:
+            # it reads a 404 after a create as the created product gone missing, even when the generated id
+            # names no product. A 404 for an id the mock does not hold is right.
+            backend = app.extensions["mock"].backend
+            held = {p["id"] for p in backend.products(backend.default_account)}
+            if response.status_code == 404 and body.get("id") not in held:
+                excluded.append(ensure_resource_availability)
             case.validate_response(
                 response,
                 additional_checks=additional_checks,
-                excluded_checks=[positive_data_acceptance] if mismatch else None,
+                excluded_checks=excluded or None,
                 transport_kwargs=kwargs or None,
+                recorder=getattr(self, "recorder", None),
             )
 
     Workflow.run(
