@@ -84,6 +84,19 @@ class AuthFailure(CheckFailure):
     check = "auth"
 
 
+class Judged:
+    """What an outcome with `failures` (check name -> its failures, empty on a pass) can say of itself."""
+
+    failures: dict[str, list[CheckFailure]]
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.failures.values())
+
+    def all_failures(self) -> list[CheckFailure]:
+        return [f for found in self.failures.values() for f in found]
+
+
 class ChecksFailed(AssertionError):
     def __init__(self, failures: list[CheckFailure]) -> None:
         self.failures = failures

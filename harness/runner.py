@@ -19,7 +19,7 @@ from mocks.kit.clock import Clock
 from mocks.kit.transport import in_process_session
 
 from .catalog import Product
-from .properties import CheckFailure, ChecksFailed, RunRecord, run_checks
+from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
 from .strategies import Scenario, scenarios
 from .sync import SyncReport
 from .vendors import VendorHarness
@@ -29,18 +29,11 @@ ExtraChecks = dict[str, Callable[[RunRecord], list[CheckFailure]]]
 
 
 @dataclass
-class RunResult:
+class RunResult(Judged):
     record: RunRecord
     failures: dict[str, list[CheckFailure]]
     requests: int  # sent by the first sync
     simulated_seconds: float  # virtual time the first sync took
-
-    @property
-    def ok(self) -> bool:
-        return not any(self.failures.values())
-
-    def all_failures(self) -> list[CheckFailure]:
-        return [f for found in self.failures.values() for f in found]
 
 
 def run_once(

@@ -95,6 +95,27 @@ class RequestLog:
     timestamp: str
     action: str
 
+    @classmethod
+    def of(
+        cls,
+        response: Any,
+        *,
+        method: str,
+        path: str,
+        body: str | None,
+        attempt: int,
+        now: float,
+        action: str,
+        error: Exception | None = None,
+        source_id: str | None = None,
+        vendor_id: Any = None,
+    ) -> RequestLog:
+        """The entry for one attempt; `response` None when it got no answer (then `error` says why)."""
+        # `is not None`: a requests.Response is falsy for 4xx/5xx, and those statuses must be logged too.
+        status = response.status_code if response is not None else None
+        what = action if error is None else f"{action}: {error}"
+        return cls(source_id, vendor_id, path, method, status, body, attempt, iso(now), what)
+
 
 @dataclass
 class SyncReport:

@@ -30,7 +30,7 @@ from mocks.kit.clock import Clock
 from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
-from .properties import CheckFailure, ChecksFailed, RunRecord, run_checks
+from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
 from .runner import run_settings
 from .strategies import Scenario, remote_state, scenarios
 from .sync import SyncReport
@@ -68,19 +68,12 @@ class CommandFailure(CheckFailure):
 
 
 @dataclass
-class VerifyResult:
+class VerifyResult(Judged):
     vendor: str
     base_url: str
     record: RunRecord
     failures: dict[str, list[CheckFailure]]
     runs: list[CommandRun]
-
-    @property
-    def ok(self) -> bool:
-        return not any(self.failures.values())
-
-    def all_failures(self) -> list[CheckFailure]:
-        return [f for found in self.failures.values() for f in found]
 
 
 def environment(
@@ -139,27 +132,37 @@ def run_command(
     return CommandRun(code, "".join(lines), time.perf_counter() - started)
 
 
+class ReportError(ValueError):
+    """HARNESS_REPORT was written but cannot be read; the message names the file and the problem."""
+
+
+REPORT_LISTS = ("created", "updated", "unchanged", "missing_upstream")
+
+
 def report_from(path: Path, output: str, source: list[Product]) -> SyncReport:
     """The command's report: HARNESS_REPORT if it wrote one, else what its output says about each SKU.
 
     From output, a product counts as reported when a line names its SKU; that line (with the vendor's
-    reason, for a rejected row) is what `errors_surfaced` reads.
+    reason, for a rejected row) is what `errors_surfaced` reads. A report that is there but malformed
+    raises ReportError.
     """
     if path.exists() and path.stat().st_size:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            data = None
-        if isinstance(data, dict):
-            errors = data.get("errors") or {}
-            missing = data.get("missing_upstream") or []
-            return SyncReport(
-                created=[str(s) for s in data.get("created") or []],
-                updated=[str(s) for s in data.get("updated") or []],
-                unchanged=[str(s) for s in data.get("unchanged") or []],
-                missing_upstream=[str(s) for s in missing],
-                errors={str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {},
-            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ReportError(f"HARNESS_REPORT ({path.name}) is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ReportError(f"HARNESS_REPORT ({path.name}) must be a JSON object")
+        errors = data.get("errors") or {}
+        if not isinstance(errors, dict):
+            raise ReportError(f'HARNESS_REPORT ({path.name}): "errors" must be an object of SKU: reason')
+        lists: dict[str, list[str]] = {}
+        for name in REPORT_LISTS:
+            value = data.get(name) or []
+            if not isinstance(value, list):
+                raise ReportError(f'HARNESS_REPORT ({path.name}): "{name}" must be a list of SKUs')
+            lists[name] = [str(sku) for sku in value]
+        return SyncReport(**lists, errors={str(k): str(v) for k, v in errors.items()})
     lines = [(normalise_sku(line), line.strip()) for line in output.splitlines()]
     report = SyncReport(from_output=True)
     for product in source:
@@ -188,10 +191,9 @@ def verify_once(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     echo: TextIO | None = None,
-    settings_: dict | None = None,
 ) -> VerifyResult:
     clock = Clock()
-    app = harness.create_app(clock=clock, settings=settings_)
+    app = harness.create_app(clock=clock)
     mock = app.extensions["mock"]
     backend = mock.backend
     account = backend.default_account
@@ -215,22 +217,35 @@ def verify_once(
         first = run_command(command, env, timeout, echo)
         backend.run_jobs()  # the vendor finishes queued work whether or not the command waited for it
         journal, after = mock.journal.entries(), backend.products(account)
-        report = report_from(report_path, first.output, example.source)
+        report, report_problem = _read_report(report_path, first, example.source)
         report_path.unlink(missing_ok=True)
         mock.faults.clear()
         mock.journal.clear()
         second = run_command(command, env, timeout, echo)
         backend.run_jobs()
         second_journal = mock.journal.entries()
-        second_report = report_from(report_path, second.output, example.source)
+        second_report, second_problem = _read_report(report_path, second, example.source)
     if receiver is not None:
         report.webhooks = list(receiver.deliveries)
     record = RunRecord(
         harness.adapter, example.source, before, after, journal, report, second_journal, second_report
     )
     failures = run_checks(record, harness.property_checks)
-    failures["command"] = _command_failures([first, second], record)
+    failures["command"] = _command_failures([first, second], record) + [
+        CommandFailure(f"{name}: {problem}")
+        for name, problem in (("first run", report_problem), ("second run", second_problem))
+        if problem
+    ]
     return VerifyResult(harness.name, base_url, record, failures, [first, second])
+
+
+def _read_report(path: Path, run: CommandRun, source: list[Product]) -> tuple[SyncReport, str | None]:
+    """The run's report, and what was wrong with HARNESS_REPORT (then its output stands in)."""
+    try:
+        return report_from(path, run.output, source), None
+    except ReportError as exc:
+        path.unlink()
+        return report_from(path, run.output, source), str(exc)
 
 
 def _command_failures(runs: list[CommandRun], record: RunRecord) -> list[CheckFailure]:

@@ -22,7 +22,7 @@ from mocks.kit.clock import Clock
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -242,16 +242,16 @@ class ShiptheoryClient:
             except requests.RequestException as exc:
                 response, error = None, exc
             self.log.append(
-                RequestLog(
-                    source_id,
-                    None,
-                    path,
-                    method,
-                    response.status_code if response is not None else None,
-                    json.dumps(body) if body is not None else None,
-                    attempt,
-                    iso(self.clock.now()),
-                    action if error is None else f"{action}: {error}",
+                RequestLog.of(
+                    response,
+                    method=method,
+                    path=path,
+                    body=json.dumps(body) if body is not None else None,
+                    attempt=attempt,
+                    now=self.clock.now(),
+                    action=action,
+                    error=error,
+                    source_id=source_id,
                 )
             )
             if response is not None and response.status_code == 401 and not relogged:

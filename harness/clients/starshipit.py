@@ -26,7 +26,7 @@ from mocks.starshipit.models import COLUMNS, TEMPLATE_HEADER
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, iso, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -257,16 +257,17 @@ class StarshipitClient:
             except requests.RequestException as exc:
                 response, error = None, exc
             self.log.append(
-                RequestLog(
-                    source_id,
-                    vendor_id,
-                    path,
-                    method,
-                    response.status_code if response is not None else None,
-                    json.dumps(body) if body is not None else csv_text,
-                    attempt,
-                    iso(self.clock.now()),
-                    action if error is None else f"{action}: {error}",
+                RequestLog.of(
+                    response,
+                    method=method,
+                    path=path,
+                    body=json.dumps(body) if body is not None else csv_text,
+                    attempt=attempt,
+                    now=self.clock.now(),
+                    action=action,
+                    error=error,
+                    source_id=source_id,
+                    vendor_id=vendor_id,
                 )
             )
             if response is not None:

@@ -238,3 +238,19 @@ def test_a_fault_plan_replaces_the_generated_ones_in_every_example(tmp_path, cap
         [(r["status"], r["times"]) for r in rules] == [(418, 1)] for rules in first_runs
     )
     assert all(rules == [] for rules in second_runs)  # the re-run for idempotence meets no faults
+
+
+def test_a_malformed_report_is_a_clear_failure_and_the_output_stands_in(tmp_path, capsys):
+    catalog, state = tmp_path / "c.json", tmp_path / "s.json"
+    write_catalog(catalog, [Product(sku="R-1", name="Mug")])
+    state.write_text('{"products": []}')
+    bad = "import os; open(os.environ['HARNESS_REPORT'], 'w').write('{\"errors\": [1]}'); print('done R-1')"
+    code, report = verify(
+        capsys, "starshipit", "--catalog", str(catalog), "--state", str(state), "--json",
+        "--", sys.executable, "-c", bad,
+    )  # fmt: skip
+    messages = [f["message"] for f in failing(report)["command"]]
+    assert code == 1 and messages == [
+        'first run: HARNESS_REPORT (report.json): "errors" must be an object of SKU: reason',
+        'second run: HARNESS_REPORT (report.json): "errors" must be an object of SKU: reason',
+    ]

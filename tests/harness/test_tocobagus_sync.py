@@ -71,6 +71,10 @@ def test_5xx_on_sync_never_creates_twice(harness, when):
     fault = [{"method": "POST", "path": SYNC, "status": 503, "when": when, "times": 1}]
     result = run_once(harness, SOURCE, [], fault, extra_checks=harness.property_checks)
     assert result.ok, [str(f) for f in result.all_failures()]
+    # The request log keeps the refused attempt's status (a 5xx Response is falsy; it must still be logged).
+    syncs = [(e.method, e.status) for e in result.record.report.log if e.endpoint.endswith("/catalog/sync")]
+    # Refused before it landed: sent again; landed then spoiled: found in the listing, not resent.
+    assert syncs == ([("POST", 503), ("POST", 202)] if when == "before" else [("POST", 503)])
 
 
 def test_blind_retry_after_a_timeout_is_caught(harness):

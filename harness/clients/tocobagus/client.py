@@ -21,7 +21,7 @@ from mocks.kit.clock import Clock
 from mocks.tocobagus import signing
 
 from ...catalog import Product, normalise_sku
-from ...sync import RequestLog, SyncError, SyncReport, iso, plan_sync
+from ...sync import RequestLog, SyncError, SyncReport, plan_sync
 from .mapping import differences, to_row, validation_reason
 from .receiver import WebhookReceiver
 
@@ -125,16 +125,16 @@ class TocobagusClient:
         except requests.RequestException as exc:
             response, error = None, exc
         self.log.append(
-            RequestLog(
-                source_id,
-                None,
-                path,
-                method,
-                response.status_code if response else None,
-                data.decode() if len(data) < 2000 else None,
-                0,
-                iso(self.clock.now()),
-                action if error is None else f"{action}: {error}",
+            RequestLog.of(
+                response,
+                method=method,
+                path=path,
+                body=data.decode() if len(data) < 2000 else None,
+                attempt=0,
+                now=self.clock.now(),
+                action=action,
+                error=error,
+                source_id=source_id,
             )
         )
         return response
