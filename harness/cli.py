@@ -53,13 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     contract = commands.add_parser(
         "contract", help="the QA gate: a vendor's contract against a mock (default) or any base URL"
     )
-    contract.add_argument("vendor", metavar="VENDOR")
-    contract.add_argument("--base-url", help="e.g. a vendor sandbox; credentials come from the environment")
-    contract.add_argument("--allow-writes", action="store_true", help="also run operations that change data")
-    contract.add_argument("--examples", type=int, default=20, help="examples per operation and mode (20)")
-    contract.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
-    contract.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
-    contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    from .contract_cli import add_arguments as contract_arguments
+
+    contract_arguments(contract)
     contract.set_defaults(run=_contract)
 
     verify = commands.add_parser(
@@ -322,61 +318,9 @@ def _check(args: argparse.Namespace) -> int:
 
 # -- contract ----------------------------------------------------------------------------------------------
 def _contract(args: argparse.Namespace) -> int:
-    import contextlib
-    import os
+    from .contract_cli import run
 
-    from mocks.kit.server import ServerThread
-
-    from .conformance import run_contract
-    from .report import print_results, to_json, write_junit
-
-    console = Console(stderr=True)
-    harness = vendors.get(args.vendor)
-    with contextlib.ExitStack() as stack:
-        if args.base_url:
-            missing = [name for name in harness.env_credentials if not os.environ.get(name)]
-            if missing or harness.contract_auth_for is None:
-                console.print(
-                    f"[red]error:[/] set {', '.join(missing)} to test {args.vendor} at {args.base_url}"
-                )
-                return 2
-            credentials = {key: os.environ[name] for name, key in harness.env_credentials.items()}
-            base_url, auth = args.base_url, harness.contract_auth_for(credentials, args.base_url)
-        else:
-            server = stack.enter_context(ServerThread(harness.create_app(settings=harness.contract_settings)))
-            base_url, auth = server.base_url + vendors.api_path(args.vendor), harness.contract_auth
-        console.print(
-            f"{args.vendor}: {'all' if args.allow_writes else 'read-only'} operations at {base_url}"
-        )
-        run = run_contract(
-            harness,
-            base_url=base_url,
-            auth=auth,
-            max_examples=args.examples,
-            seed=args.seed,
-            read_only=not args.allow_writes,
-            on_result=lambda r: console.print(
-                f"  {'ok  ' if r.ok else 'FAIL'} {r.operation} [{r.mode}] {r.examples} examples"
-            ),
-        )
-    results = [r.as_result() for r in run.results]
-    if args.junit:
-        write_junit(args.junit, results, f"catalog-harness contract {args.vendor}")
-    if args.json:
-        print(
-            to_json(
-                results,
-                command="contract",
-                vendor=args.vendor,
-                base_url=base_url,
-                excluded_checks=run.excluded_checks,
-            )
-        )
-    else:
-        print_results(
-            Console(width=max(140, Console().width)), results, f"{args.vendor} contract at {base_url}"
-        )
-    return 0 if run.ok else 1
+    return run(args)
 
 
 # -- verify ------------------------------------------------------------------------------------------------

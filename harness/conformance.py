@@ -33,10 +33,14 @@ class OperationResult:
     seconds: float = 0.0
     failure: str | None = None
     note: str | None = None
+    # With a recording session (`contract --base-url`): the status of each case's own answer (None: no
+    # answer), and why the verdict is inconclusive when it is (set by harness.gate).
+    answers: list[int | None] = field(default_factory=list)
+    inconclusive: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.failure is None
+        return self.failure is None and self.inconclusive is None
 
     def as_result(self, suite: str = "contract") -> Result:
         return Result(
@@ -47,6 +51,7 @@ class OperationResult:
             self.seconds,
             self.failure,
             extra={"examples": self.examples, "note": self.note},
+            inconclusive=self.inconclusive,
         )
 
 
@@ -90,8 +95,13 @@ def run_contract(
     modes: Iterable[GenerationMode] = MODES,
     excluded_checks: dict[str, str] | None = None,
     on_result: Callable[[OperationResult], None] | None = None,
+    session: Any = None,
 ) -> ContractRun:
-    """Run every operation (reads only with read_only) in each mode; one result per operation and mode."""
+    """Run every operation (reads only with read_only) in each mode; one result per operation and mode.
+
+    A `session` (harness.pacing.RecordingSession) carries each case's own request; its `answers` list
+    gives their statuses.
+    """
     contract = contract or vendor.name
     excluded_checks = vendor.excluded_checks if excluded_checks is None else excluded_checks
     if app is None and base_url is None:
@@ -105,7 +115,7 @@ def run_contract(
         if read_only and operation.method.upper() not in ("GET", "HEAD", "OPTIONS"):
             continue
         for mode in modes:
-            outcome = _run_operation(operation, mode, skip, max_examples, seed, base_url)
+            outcome = _run_operation(operation, mode, skip, max_examples, seed, base_url, session)
             outcome.vendor = vendor.name
             run.results.append(outcome)
             if on_result:
@@ -129,7 +139,13 @@ def _register_auth(schema: Any, sign: Callable[[Any], dict[str, str]]) -> None:
 
 
 def _run_operation(
-    operation: Any, mode: GenerationMode, skip: list[Any], max_examples: int, seed: int, base_url: str | None
+    operation: Any,
+    mode: GenerationMode,
+    skip: list[Any],
+    max_examples: int,
+    seed: int,
+    base_url: str | None,
+    session: Any = None,
 ) -> OperationResult:
     outcome = OperationResult("", f"{operation.method.upper()} {operation.path}", mode.value)
     started = time.perf_counter()
@@ -146,8 +162,16 @@ def _run_operation(
     @given(case=operation.as_strategy(generation_mode=mode))
     def conforms(case: Any) -> None:
         outcome.examples += 1
-        kwargs = {"base_url": base_url} if base_url else {}
-        case.call_and_validate(excluded_checks=skip, **kwargs)
+        kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        if session is None:
+            case.call_and_validate(excluded_checks=skip, **kwargs)
+            return
+        first = len(session.answers)  # the case's own request goes first, then the checks' extra ones
+        try:
+            case.call_and_validate(excluded_checks=skip, session=session, **kwargs)
+        finally:
+            if len(session.answers) > first:
+                outcome.answers.append(session.answers[first])
 
     conforms._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     try:

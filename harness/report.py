@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -22,44 +23,62 @@ class Result:
     detail: str | None = None
     failures: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Why this could not be judged (credentials refused, rate-limited throughout…); never green (rule 12).
+    inconclusive: str | None = None
+
+
+def verdict(r: Result) -> str:
+    return "inconclusive" if r.inconclusive else "pass" if r.ok else "fail"
 
 
 def table(results: list[Result], title: str) -> Table:
     grid = Table(title=title, title_justify="left", show_lines=False)
     for column, style in (("vendor", "bold"), ("suite", ""), ("check", ""), ("result", ""), ("time", "dim")):
         grid.add_column(column, style=style, justify="right" if column == "time" else "left")
-    for r in results:
-        verdict = "[green]pass[/]" if r.ok else "[red]FAIL[/]"
-        grid.add_row(r.vendor, r.suite, r.name, verdict, f"{r.seconds:.1f}s")
+    shown = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "inconclusive": "[yellow]INCONCLUSIVE[/]"}
+    for r in results:  # escaped: "[positive]" in a name is text, not markup
+        grid.add_row(escape(r.vendor), r.suite, escape(r.name), shown[verdict(r)], f"{r.seconds:.1f}s")
     return grid
 
 
 def print_results(console: Console, results: list[Result], title: str) -> None:
     console.print(table(results, title))
     for r in results:
-        if not r.ok:
-            console.rule(f"[red]{r.vendor} · {r.suite} · {r.name}")
+        if r.inconclusive:
+            console.rule(f"[yellow]{escape(r.vendor)} · {r.suite} · {escape(r.name)}: inconclusive")
+            console.print(r.inconclusive, markup=False, highlight=False)
+        if not r.ok and r.inconclusive is None:
+            console.rule(f"[red]{escape(r.vendor)} · {r.suite} · {escape(r.name)}")
             if r.failures:
                 for failure in r.failures[:20]:
                     console.print(f"- {failure.get('text') or failure}", markup=False, highlight=False)
             if r.detail:
                 console.print(r.detail, markup=False, highlight=False)
-    failed = sum(1 for r in results if not r.ok)
-    summary = f"{len(results) - failed} passed, {failed} failed"
-    console.print(f"[red]{summary}[/]" if failed else f"[green]{summary}[/]")
+    failed = sum(1 for r in results if verdict(r) == "fail")
+    unknown = sum(1 for r in results if r.inconclusive)
+    summary = f"{sum(r.ok for r in results)} passed, {failed} failed"
+    if unknown:
+        summary += f", {unknown} inconclusive"
+    console.print(f"[red]{summary}[/]" if failed or unknown else f"[green]{summary}[/]")
 
 
 def to_json(results: list[Result], **meta: Any) -> str:
     return json.dumps(
-        {**meta, "ok": all(r.ok for r in results), "results": [asdict(r) for r in results]},
+        {"ok": all(r.ok for r in results), **meta, "results": [asdict(r) for r in results]},
         indent=2,
         default=str,
     )
 
 
 def write_junit(path: str | Path, results: list[Result], name: str) -> None:
+    def failed(items: list[Result]) -> str:
+        return str(sum(verdict(r) == "fail" for r in items))
+
+    def unknown(items: list[Result]) -> str:
+        return str(sum(r.inconclusive is not None for r in items))
+
     suites = ET.Element(
-        "testsuites", name=name, tests=str(len(results)), failures=str(sum(not r.ok for r in results))
+        "testsuites", name=name, tests=str(len(results)), failures=failed(results), errors=unknown(results)
     )
     grouped: dict[tuple[str, str], list[Result]] = {}
     for r in results:
@@ -70,14 +89,20 @@ def write_junit(path: str | Path, results: list[Result], name: str) -> None:
             "testsuite",
             name=f"{vendor}.{suite}",
             tests=str(len(items)),
-            failures=str(sum(not r.ok for r in items)),
+            failures=failed(items),
+            errors=unknown(items),
             time=f"{sum(r.seconds for r in items):.3f}",
         )
         for r in items:
             case = ET.SubElement(
                 element, "testcase", classname=f"{vendor}.{suite}", name=r.name, time=f"{r.seconds:.3f}"
             )
-            if not r.ok:
+            if r.inconclusive:  # an error, not a skip: CI must not read it as green
+                error = ET.SubElement(
+                    case, "error", type="inconclusive", message=f"inconclusive: {r.inconclusive}"[:500]
+                )
+                error.text = r.inconclusive
+            elif not r.ok:
                 texts = [f.get("text") or json.dumps(f) for f in r.failures] + (
                     [r.detail] if r.detail else []
                 )

@@ -41,7 +41,7 @@ def drifted_shipstation():
                 "path": "^/products$",
                 "status": 502,
                 "body": "<html>Bad gateway</html>",
-                "probability": 0.5,
+                "probability": 0.3,
             }
         ]
     )
@@ -66,7 +66,7 @@ def test_a_drifted_api_at_a_base_url_is_flagged_with_junit(
         str(junit),
     )
     assert code == 1 and not report["ok"] and report["base_url"] == drifted_shipstation.base_url
-    failed = [r for r in report["results"] if not r["ok"]]
+    failed = [r for r in report["results"] if not r["ok"] and not r["inconclusive"]]
     assert {r["name"].split(" [")[0] for r in failed} == {"GET /products"}
     assert all("502" in r["detail"] for r in failed)
     assert any("Undocumented status code" in r["detail"] for r in failed)
