@@ -92,6 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with the journal")
     verify.set_defaults(run=_verify)
 
+    record = commands.add_parser(
+        "record", help="a recording reverse proxy: forward to a vendor, write every exchange to a HAR file"
+    )
+    record.add_argument("vendor", metavar="VENDOR")
+    record.add_argument("--upstream", required=True, metavar="URL", help="the vendor API (or sandbox) root")
+    record.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    record.add_argument("--port", type=int, default=0, help="port (default 0: any free one, printed)")
+    record.add_argument("--out", metavar="FILE", help="the HAR cassette (default VENDOR.har)")
+    record.set_defaults(run=_record)
+
     from .cases.command import add_commands
 
     add_commands(commands)  # cases, reproduce
@@ -319,6 +329,13 @@ def _check(args: argparse.Namespace) -> int:
 # -- contract ----------------------------------------------------------------------------------------------
 def _contract(args: argparse.Namespace) -> int:
     from .contract_cli import run
+
+    return run(args)
+
+
+# -- record ------------------------------------------------------------------------------------------------
+def _record(args: argparse.Namespace) -> int:
+    from .record import run
 
     return run(args)
 
