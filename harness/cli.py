@@ -102,6 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     record.add_argument("--out", metavar="FILE", help="the HAR cassette (default VENDOR.har)")
     record.set_defaults(run=_record)
 
+    drift = commands.add_parser(
+        "drift",
+        help="replay a recorded cassette against a fresh mock; name the quirks that remove differences",
+    )
+    from .drift_cli import add_arguments as drift_arguments
+
+    drift_arguments(drift)
+    drift.set_defaults(run=_drift)
+
     from .cases.command import add_commands
 
     add_commands(commands)  # cases, reproduce
@@ -336,6 +345,13 @@ def _contract(args: argparse.Namespace) -> int:
 # -- record ------------------------------------------------------------------------------------------------
 def _record(args: argparse.Namespace) -> int:
     from .record import run
+
+    return run(args)
+
+
+# -- drift -------------------------------------------------------------------------------------------------
+def _drift(args: argparse.Namespace) -> int:
+    from .drift_cli import run
 
     return run(args)
 
