@@ -125,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as exc:
         Console(stderr=True).print(f"[red]error:[/] {exc.args[0]}")
         return 2
+    except KeyboardInterrupt:  # harness.exitcodes.INTERRUPTED
+        Console(stderr=True).print("interrupted")
+        return 130
 
 
 def _selected(names: list[str]) -> list[str]:

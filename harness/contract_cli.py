@@ -92,7 +92,7 @@ def _against_url(args: argparse.Namespace, harness: Any, console: Console) -> in
     def on_wait(seconds: float, reason: str) -> None:
         waited["seconds"] += seconds
         waited["count"] += 1
-        if seconds >= 0.25 or not reason.startswith("pacing"):
+        if seconds >= 2 or not reason.startswith("pacing"):  # steady pacing shows in the totals
             console.print(f"  waiting {seconds:.1f}s ({reason})", markup=False, highlight=False)
 
     def on_result(r: OperationResult) -> None:

@@ -169,4 +169,5 @@ class RecordingSession(requests.Session):
             self.answers.append(None)
             raise
         self.answers.append(response.status_code)
+        self.cookies.clear()  # each case stands alone, as on schemathesis' own sessions
         return response
