@@ -12,7 +12,9 @@ entry with status 0 and `_error`.
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -162,6 +164,7 @@ class Cassette:
         self.path = path
         self.vendor, self.upstream = vendor, upstream.rstrip("/")
         self.entries: list[dict[str, Any]] = []
+        self._order: list[int] = []  # each entry's arrival number: entries stay in request order
         self._lock = threading.Lock()
         self.write()
 
@@ -177,9 +180,12 @@ class Cassette:
             }
         }
 
-    def add(self, entry: dict[str, Any]) -> None:
+    def add(self, entry: dict[str, Any], arrival: int) -> None:
+        """Entries are written when their body has passed, which may be after a later request's."""
         with self._lock:
-            self.entries.append(entry)
+            at = bisect.bisect(self._order, arrival)
+            self._order.insert(at, arrival)
+            self.entries.insert(at, entry)
             self.write()
 
     def write(self) -> None:
@@ -201,10 +207,19 @@ class RecordingProxy:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # the upstream named on the command line, never an env proxy
+        self._arrivals = itertools.count()
+        self._active = 0  # exchanges whose entry is not written yet (a body may still be streaming)
+        self._idle = threading.Condition()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Until every exchange in flight is in the cassette: the last chunk can reach the client first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
         started = dt.datetime.now(dt.UTC)
         clock = time.perf_counter()
+        arrival = next(self._arrivals)
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "") or "/"
         query = environ.get("QUERY_STRING", "")
@@ -214,6 +229,9 @@ class RecordingProxy:
         forwarded = {k: v for k, v in headers if k.lower() not in NOT_FORWARDED}
         forwarded["Accept-Encoding"] = "identity"  # bodies pass through and are recorded as sent
         request_part = self._request_part(method, url, query, headers, body)
+        request_part["_arrival"] = arrival  # taken out again before the entry is written
+        with self._idle:
+            self._active += 1
         try:
             upstream = self.session.request(
                 method,
@@ -306,6 +324,7 @@ class RecordingProxy:
                 "headersSize": -1,
                 "bodySize": len(body),
             }
+        arrival = request_part.pop("_arrival")
         entry: dict[str, Any] = {
             "startedDateTime": started.isoformat().replace("+00:00", "Z"),
             "time": round(elapsed, 3),
@@ -316,7 +335,12 @@ class RecordingProxy:
         }
         if error:
             entry["_error"] = error
-        self.cassette.add(self.redactor.scrub(entry))
+        try:
+            self.cassette.add(self.redactor.scrub(entry), arrival)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
 
 
 def _request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
@@ -365,8 +389,13 @@ def serve(
     """Start the proxy in a background thread; returns (server with .base_url and .stop(), cassette)."""
     from mocks.kit.server import ServerThread
 
+    class ProxyServer(ServerThread):
+        def stop(self) -> None:
+            self.app.wait_idle()
+            super().stop()
+
     cassette = Cassette(out, vendor, upstream)
-    server = ServerThread(RecordingProxy(vendor, upstream, cassette), host=host, port=port)
+    server = ProxyServer(RecordingProxy(vendor, upstream, cassette), host=host, port=port)
     return server.start(), cassette
 
 
