@@ -66,10 +66,6 @@ class GateRun:
             return exitcodes.INCONCLUSIVE
         return exitcodes.OK
 
-    @property
-    def verdict(self) -> str:
-        return {exitcodes.OK: "pass", exitcodes.FAILED: "fail"}.get(self.exit_code, "inconclusive")
-
 
 def preflight(
     harness: VendorHarness, base_url: str, auth: Callable[[Any], dict[str, str]], session: requests.Session
@@ -184,19 +180,7 @@ def runnable_curl(text: str, vendor: str, base_url: str) -> str:
             return match.group(0)
         return match.group("indent") + curl_command(words, vendor, base_url)
 
-    # schemathesis wraps a long URL onto the next lines; join a curl line with its continuation first.
-    return CURL_LINE.sub(rewrite, _join_wrapped_curl(text))
-
-
-def _join_wrapped_curl(text: str) -> str:
-    lines, out, inside = text.split("\n"), [], False
-    for line in lines:
-        if inside and line.strip() and not line.startswith((" ", "\t")) and out[-1].count("'") % 2 == 1:
-            out[-1] += line
-            continue
-        inside = line.lstrip().startswith("curl ")
-        out.append(line)
-    return "\n".join(out)
+    return CURL_LINE.sub(rewrite, text)
 
 
 def curl_command(words: list[str], vendor: str, base_url: str) -> str:
