@@ -158,14 +158,17 @@ class Redactor:
 
 
 class Cassette:
-    """A HAR 1.2 log on disk, rewritten atomically after each entry so it is always a valid file."""
+    """A HAR 1.2 log on disk. It is rewritten atomically (always a valid file), at most once a second while
+    traffic flows (a whole rewrite per exchange would be quadratic in a day's traffic) and on `close()`."""
 
-    def __init__(self, path: Path, vendor: str, upstream: str) -> None:
+    def __init__(self, path: Path, vendor: str, upstream: str, every: float = 1.0) -> None:
         self.path = path
         self.vendor, self.upstream = vendor, upstream.rstrip("/")
         self.entries: list[dict[str, Any]] = []
         self._order: list[int] = []  # each entry's arrival number: entries stay in request order
         self._lock = threading.Lock()
+        self.every = every
+        self._written_at = 0.0
         self.write()
 
     def document(self) -> dict[str, Any]:
@@ -186,6 +189,11 @@ class Cassette:
             at = bisect.bisect(self._order, arrival)
             self._order.insert(at, arrival)
             self.entries.insert(at, entry)
+            if time.monotonic() - self._written_at >= self.every:
+                self.write()
+
+    def close(self) -> None:
+        with self._lock:
             self.write()
 
     def write(self) -> None:
@@ -194,6 +202,7 @@ class Cassette:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(self.document(), out, ensure_ascii=False, indent=1)
         os.replace(temp, self.path)
+        self._written_at = time.monotonic()
 
 
 class RecordingProxy:
@@ -393,6 +402,7 @@ def serve(
         def stop(self) -> None:
             self.app.wait_idle()
             super().stop()
+            cassette.close()
 
     cassette = Cassette(out, vendor, upstream)
     server = ProxyServer(RecordingProxy(vendor, upstream, cassette), host=host, port=port)

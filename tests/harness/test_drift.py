@@ -194,3 +194,71 @@ def test_a_cassette_that_is_not_har_is_a_usage_error(tmp_path, capsys):
     bad.write_text('{"nope": 1}')
     assert main(["drift", "shipstation", str(bad)]) == exitcodes.USAGE
     assert f"{bad}: not a HAR file" in capsys.readouterr().err
+
+
+def exchange(status=200, body=None, content_type="application/json", headers=None):
+    from harness.drift import Exchange
+
+    text = json.dumps(body) if body is not None else ""
+    return Exchange(1, 0.0, "GET", "/products", "", {}, b"", status, headers or {}, content_type, text)
+
+
+def answer(status=200, body=None, content_type="application/json", headers=None):
+    from harness.drift import Answer
+
+    return Answer(status, headers or {}, content_type, json.dumps(body) if body is not None else "")
+
+
+def test_volatile_values_are_normalised_and_what_matters_is_compared():
+    from harness.drift import compare
+
+    vendor = {
+        "productId": 7,
+        "createDate": "2026-01-02T03:04:05.123",
+        "requestId": "req_1",
+        "name": "Apple",
+        "price": 1.5,
+        "tags": [{"tagId": 3, "name": "fruit"}],
+        "error": {"code": "VAL_001", "message": "sku must be a string"},
+    }
+    same = {**vendor, "productId": 9, "createDate": "2031-09-09T00:00:00", "requestId": "req_2"}
+    assert (
+        compare(exchange(body=vendor), answer(body=same, content_type="application/json; charset=utf-8"))
+        == []
+    )
+    differs = {
+        **same,
+        "name": "Apples",
+        "price": "1.5",
+        "tags": [],
+        "error": {"code": "VAL_002", "message": "sku must be a string"},
+        "extra": True,
+    }
+    found = {
+        (d.aspect, d.where, d.vendor, d.mock) for d in compare(exchange(body=vendor), answer(body=differs))
+    }
+    assert found == {
+        ("value", "$.name", "Apple", "Apples"),
+        ("structure", "$.price", "number", "string"),
+        ("value", "$.tags.length", "1", "0"),
+        ("value", "$.error.code", "VAL_001", "VAL_002"),
+        ("structure", "$.extra", "absent", "present"),
+    }
+
+
+def test_status_media_type_text_and_rate_limit_headers_are_compared():
+    from harness.drift import compare
+
+    vendor = exchange(401, None, "text/plain", {"x-rate-limit-limit": "40"})
+    vendor.text = "401 Unauthorized"
+    mock = answer(
+        403, {"message": "Forbidden"}, "application/json", {"x-rate-limit-limit": "50", "retry-after": "3"}
+    )
+    found = {(d.aspect, d.where) for d in compare(vendor, mock)}
+    assert found == {
+        ("status", ""),
+        ("content type", ""),
+        ("structure", "$"),
+        ("header", "retry-after"),
+        ("header", "x-rate-limit-limit"),
+    }
