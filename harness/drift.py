@@ -365,8 +365,9 @@ def compare(ex: Exchange, answer: Answer) -> list[Difference]:
     def differ(aspect: str, where: str, vendor: Any, mock: Any) -> None:
         found.append(Difference(ex.index, ex.label, aspect, where, _show(vendor), _show(mock)))
 
-    if ex.status != answer.status:
+    if ex.status != answer.status:  # the rest follows from it: one row, not one per field
         differ("status", "", ex.status, answer.status)
+        return found
     media = _media(ex.content_type), _media(answer.content_type)
     if media[0] != media[1]:
         differ("content type", "", media[0] or "(none)", media[1] or "(none)")

@@ -252,13 +252,14 @@ def test_status_media_type_text_and_rate_limit_headers_are_compared():
     vendor = exchange(401, None, "text/plain", {"x-rate-limit-limit": "40"})
     vendor.text = "401 Unauthorized"
     mock = answer(
-        403, {"message": "Forbidden"}, "application/json", {"x-rate-limit-limit": "50", "retry-after": "3"}
+        401, {"message": "Forbidden"}, "application/json", {"x-rate-limit-limit": "50", "retry-after": "3"}
     )
     found = {(d.aspect, d.where) for d in compare(vendor, mock)}
     assert found == {
-        ("status", ""),
         ("content type", ""),
         ("structure", "$"),
         ("header", "retry-after"),
         ("header", "x-rate-limit-limit"),
     }
+    refused = answer(429, {"message": "Too Many Requests"}, "application/json", {"retry-after": "3"})
+    assert [(d.aspect, d.vendor, d.mock) for d in compare(vendor, refused)] == [("status", "401", "429")]
