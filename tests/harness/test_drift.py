@@ -263,3 +263,24 @@ def test_status_media_type_text_and_rate_limit_headers_are_compared():
     }
     refused = answer(429, {"message": "Too Many Requests"}, "application/json", {"retry-after": "3"})
     assert [(d.aspect, d.vendor, d.mock) for d in compare(vendor, refused)] == [("status", "401", "429")]
+
+
+def test_a_contract_run_recorded_against_an_identical_vendor_shows_no_drift(tmp_path, capsys, monkeypatch):
+    """The gate's probes (auth headers left out or spoiled, negative data) replay as they were sent."""
+    for name, key in vendors.get("tocobagus").env_credentials.items():
+        monkeypatch.setenv(name, vendors.get("tocobagus").credentials[key])
+    cassette = tmp_path / "contract.har"
+    with ServerThread(vendors.get("tocobagus").create_app()) as upstream:
+        proxy, _ = serve("tocobagus", upstream.base_url + "/api/v1", cassette)
+        try:
+            assert (
+                main(["contract", "tocobagus", "--base-url", proxy.base_url, "--examples", "2", "--json"])
+                == 0
+            )
+        finally:
+            proxy.stop()
+    capsys.readouterr()
+    code = main(["drift", "tocobagus", str(cassette), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["replayed"] == report["exchanges"] > 10
+    assert code == exitcodes.OK and report["differences"] == []
