@@ -1,7 +1,7 @@
 """record → drift, end to end: a served mock configured differently plays the real vendor.
 
-Each vendor's "real vendor" has a quirk flipped and a message changed (a fault rule body); ShipStation's
-also drops a rate-limit header. Traffic goes through `record`; `drift` replays the cassette against a
+Each vendor's "real vendor" has a quirk flipped, a message changed (a fault rule body) and a header left
+out (ShipStation's X-Rate-Limit-Remaining, the others' Content-Type on one route). Traffic goes through `record`; `drift` replays the cassette against a
 default mock and must find every planted difference and name the quirk that removes the flipped one.
 """
 
@@ -36,16 +36,28 @@ def changed(vendor, method, path, headers=None, **settings):
 
 
 class DropHeader:
-    """WSGI middleware: the vendor's answers lack one header."""
+    """WSGI middleware: the vendor's answers (to one path, or all) lack one header."""
 
-    def __init__(self, app, name):
-        self.app, self.name = app, name.lower()
+    def __init__(self, app, name, path=None):
+        self.app, self.name, self.path = app, name.lower(), path
 
     def __call__(self, environ, start_response):
+        if self.path is not None and environ["PATH_INFO"] != self.path:
+            return self.app(environ, start_response)
+
         def start(status, headers, *rest):
             return start_response(status, [(k, v) for k, v in headers if k.lower() != self.name], *rest)
 
         return self.app(environ, start)
+
+
+# The header each "real vendor" leaves out, and where.
+DROPPED = {
+    "shipstation": ("X-Rate-Limit-Remaining", None),
+    "starshipit": ("Content-Type", "/api/products/update"),
+    "shiptheory": ("Content-Type", "/v1/token"),
+    "tocobagus": ("Content-Type", "/api/v1/partner/stores/catalog/sync"),
+}
 
 
 def shipstation(app, base):
@@ -84,6 +96,7 @@ def starshipit(app, base):
     return {
         (1, "value", "$.errors[0].message"): None,
         (3, "structure", "$.product.description"): {"update_replaces_whole_product": False},
+        (3, "content type", ""): None,
     }
 
 
@@ -97,7 +110,11 @@ def shiptheory(app, base):
         f"{base}/v1/token", json={"email": "test@example.com", "password": "test-password"}, timeout=10
     ).json()["data"]["token"]
     requests.get(f"{base}/v1/products", headers={"Authorization": f"Bearer {token}"}, timeout=10)  # 3: 429
-    return {(1, "value", "$.message"): None, (3, "status", ""): {"rate_limit_token_requests": True}}
+    return {
+        (1, "value", "$.message"): None,
+        (2, "content type", ""): None,
+        (3, "status", ""): {"rate_limit_token_requests": True},
+    }
 
 
 def tocobagus(app, base):
@@ -130,6 +147,7 @@ def tocobagus(app, base):
         requests.post(base + sync, data=body, headers=signed("POST", sync, body), timeout=10)
     return {
         (1, "value", "$.error.message"): None,
+        (2, "content type", ""): None,
         (3, "value", "$.data.errors.length"): {"reserve_pending_rows": False},
     }
 
@@ -145,7 +163,7 @@ PLANTS = {
 @pytest.mark.parametrize("vendor", list(PLANTS))
 def test_record_then_drift_finds_each_planted_difference_and_names_the_quirk(vendor, tmp_path, capsys):
     app = vendors.get(vendor).create_app()
-    served = DropHeader(app, "X-Rate-Limit-Remaining") if vendor == "shipstation" else app
+    served = DropHeader(app, *DROPPED[vendor])
     cassette = tmp_path / f"{vendor}.har"
     with ServerThread(served) as upstream:
         proxy, _ = serve(vendor, upstream.base_url, cassette)
