@@ -1,8 +1,9 @@
 """record → drift, end to end: a served mock configured differently plays the real vendor.
 
 Each vendor's "real vendor" has a quirk flipped, a message changed (a fault rule body) and a header left
-out (ShipStation's X-Rate-Limit-Remaining, the others' Content-Type on one route). Traffic goes through `record`; `drift` replays the cassette against a
-default mock and must find every planted difference and name the quirk that removes the flipped one.
+out (ShipStation's X-Rate-Limit-Remaining, the others' Content-Type on one route). Traffic goes through
+`record`; `drift` replays the cassette against a default mock and must find every planted difference and
+name the quirk that removes the flipped one.
 """
 
 import json

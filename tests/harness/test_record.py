@@ -180,3 +180,26 @@ def test_a_bad_upstream_is_a_usage_error(capsys):
 
     assert main(["record", "shipstation", "--upstream", "ssapi.shipstation.com"]) == 2
     assert "--upstream must be an http(s) URL" in capsys.readouterr().err
+
+
+def test_a_secret_echoed_back_by_the_vendor_is_scrubbed_too(tmp_path):
+    """A vendor that repeats the credentials in its answer (an error page, a debug body)."""
+
+    def echo(environ, start_response):
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [f"bad credentials: {environ.get('HTTP_AUTHORIZATION')}".encode()]
+
+    with ServerThread(echo) as upstream:
+        proxy, _ = serve("shiptheory", upstream.base_url, tmp_path / "echo.har")
+        try:
+            answer = requests.get(
+                f"{proxy.base_url}/v1/products", headers={"Authorization": "Bearer s3cr3t-t0ken"}
+            )
+        finally:
+            proxy.stop()
+    assert answer.text == "bad credentials: Bearer s3cr3t-t0ken"  # the client sees what the vendor said
+    assert "s3cr3t-t0ken" not in (tmp_path / "echo.har").read_text()
+    assert (
+        load(tmp_path / "echo.har")["entries"][0]["response"]["content"]["text"]
+        == "bad credentials: [redacted]"
+    )
