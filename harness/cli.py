@@ -139,93 +139,63 @@ def _selected(names: list[str]) -> list[str]:
 # -- serve -------------------------------------------------------------------------------------------------
 def build_server_app(names: list[str], virtual_clock: bool = False) -> Any:
     """One WSGI app serving each vendor's mock under /<vendor>; the root lists them."""
-    import json
-
-    from werkzeug.middleware.dispatcher import DispatcherMiddleware
-    from werkzeug.wrappers import Response
-
     from mocks.kit.clock import Clock
+    from mocks.kit.dispatch import Mounts
 
-    mounts = {f"/{name}": vendors.get(name).create_app(clock=Clock(virtual=virtual_clock)) for name in names}
-    index = Response(
-        json.dumps({"vendors": {name: f"/{name}" for name in names}}), 404, mimetype="application/json"
+    return Mounts(
+        {f"/{name}": vendors.get(name).create_app(clock=Clock(virtual=virtual_clock)) for name in names}
     )
-    return DispatcherMiddleware(index, mounts)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from granian.constants import Interfaces
-    from granian.server import MPServer
+    import json
+
+    from mocks.kit.server import PortInUse, serve_forever
 
     console = Console(stderr=True)
     names = _selected(args.vendors)
     app = build_server_app(names, args.virtual_clock)
-    port = args.port or _free_port(args.host)
-    grid = Table(title="catalog-harness mocks", title_justify="left")
-    grid.add_column("vendor", style="bold")
-    grid.add_column("base URL")
-    grid.add_column("credentials")
-    for name in names:
-        creds = "  ".join(f"{k}={v}" for k, v in vendors.get(name).credentials.items())
-        grid.add_row(name, f"http://{args.host}:{port}/{name}", creds)
-    console.print(grid)
-    console.print(f"control API: http://{args.host}:{port}/<vendor>/__mock__/  ·  Ctrl-C or SIGTERM stops")
-    if args.json:  # one line, once the port answers: a script reads it, then sends its first request
-        import json
-        import threading
 
-        mocks = {
-            name: {
-                "base_url": f"http://{args.host}:{port}/{name}",
-                "api_url": f"http://{args.host}:{port}/{name}{vendors.api_path(name)}",
-                "control_url": f"http://{args.host}:{port}/{name}/__mock__",
-                "credentials": vendors.get(name).credentials,
+    def announce(port: int) -> None:
+        grid = Table(title="catalog-harness mocks", title_justify="left")
+        grid.add_column("vendor", style="bold")
+        grid.add_column("base URL")
+        grid.add_column("credentials")
+        for name in names:
+            creds = "  ".join(f"{k}={v}" for k, v in vendors.get(name).credentials.items())
+            grid.add_row(name, f"http://{args.host}:{port}/{name}", creds)
+        console.print(grid)
+        control = f"http://{args.host}:{port}/<vendor>/__mock__/"
+        console.print(f"control API: {control}  ·  Ctrl-C or SIGTERM stops")
+        if args.json:  # one line, once the port listens: a script reads it, then sends its first request
+            mocks = {
+                name: {
+                    "base_url": f"http://{args.host}:{port}/{name}",
+                    "api_url": f"http://{args.host}:{port}/{name}{vendors.api_path(name)}",
+                    "control_url": f"http://{args.host}:{port}/{name}/__mock__",
+                    "credentials": vendors.get(name).credentials,
+                }
+                for name in names
             }
-            for name in names
-        }
-        line = json.dumps({"port": port, "vendors": mocks})
-        threading.Thread(target=_announce_when_listening, args=(args.host, port, line), daemon=True).start()
-    # One worker process holds all state (DESIGN rule 7); granian's Rust core does the HTTP work.
+            print(json.dumps({"port": port, "vendors": mocks}), flush=True)
+
+    # One process holds all state (DESIGN rule 7); the kit's server core owns the sockets.
     # The journal packs each exchange into one bytes blob the collector never tracks; what it still sees per
     # request is mostly werkzeug's router garbage (a self-referencing closure): small young-generation passes
     # (measured ≤ 2 ms) instead of rare 50,000-object ones (5-50 ms, the p99 tail).
     gc.freeze()
     gc.set_threshold(5_000, 20, 100)
-    server = MPServer(
-        target="catalog-harness",
-        address=args.host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=1,
-        blocking_threads=1,  # one Python thread: no GIL hand-offs between request threads
-        log_access=False,
-        log_enabled=False,
-    )
-    server.serve(target_loader=lambda *_, **__: app, wrap_loader=False)
+    try:
+        serve_forever(app, args.host, args.port, announce)
+    except PortInUse as exc:
+        console.print(f"[red]error:[/] --port: {exc.strerror}; stop the other server or pick another port")
+        return 2
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        console.print(f"[red]error:[/] --host/--port: cannot listen on {where}: {exc.strerror}")
+        return 2
     console.print("stopped")
     return 0
-
-
-def _announce_when_listening(host: str, port: int, line: str, patience: float = 30.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=0.5).close()
-        except OSError:
-            time.sleep(0.02)
-            continue
-        print(line, flush=True)
-        return
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 # -- check -------------------------------------------------------------------------------------------------

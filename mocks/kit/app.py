@@ -9,16 +9,16 @@ from __future__ import annotations
 import copy
 import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
 from .clock import Clock
-from .faults import FaultRule, FaultSet
+from .faults import CONNECTION_EFFECTS, FaultRule, FaultSet
 from .journal import Journal
 from .ratelimit import Decision, RateLimiter
 
@@ -261,6 +261,10 @@ class MockFlask(Flask):
             self._sync_functions.add(func)
         return synced
 
+    def max_body(self, path: str) -> int:
+        """The request body cap the server enforces before this app sees a request (chunked or not)."""
+        return self.config["MAX_CONTENT_LENGTH"]
+
 
 def create_app(
     spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None, journal_size: int = 10_000
@@ -300,20 +304,30 @@ def create_app(
     @app.before_request
     def before() -> Response | None:
         req, ctx = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
-        if req.path.startswith(CONTROL_PREFIX):
+        environ = req.environ
+        control = req.path.startswith(CONTROL_PREFIX)
+        if control:
             ctx.skip = True
-            return None
-        ctx.seq = mock.journal.next_seq()
-        ctx.time = mock.clock.now()
-        if not mock.faults:
+        else:
+            ctx.seq = mock.journal.next_seq()
+            ctx.time = mock.clock.now()
+        reject = environ.get("mockkit.reject")
+        if reject is not None:  # the server refused it (size limits, malformed): the vendor says so
+            abort(reject[0], reject[1])
+        if control or not mock.faults:
             return None
         rule = mock.faults.match(req.method, req.path)
         if rule is None:
             return None
         ctx.fault = rule
         if rule.latency:
-            mock.clock.sleep(rule.latency)  # real sleep on a real clock, an advance on a virtual one
-        if rule.when == "before" and rule.effect != "latency":
+            # Scheduled, never slept here (DESIGN rule 11): the server holds the answer on its loop's
+            # timer. A virtual clock moves instead, as a client sharing it would see.
+            if mock.clock.virtual:
+                mock.clock.advance(rule.latency)
+            else:
+                environ["mockkit.hold"] = rule.latency
+        if rule.effect == "empty" or (rule.when == "before" and rule.effect != "latency"):
             return _fault_response(rule, spec)
         return None
 
@@ -326,22 +340,27 @@ def create_app(
         req = request._get_current_object()  # type: ignore[attr-defined]
         rule: FaultRule | None = values.get("fault")
         if rule is not None:
-            if rule.when == "after" and rule.effect != "latency":
+            effect = rule.effect
+            # After the vendor acted, a drop still journals the rule's answer (nothing went out); a cut or
+            # slow answer is the vendor's real one, whatever its status.
+            if rule.when == "after" and effect in ("respond", "drop"):
                 response = _fault_response(rule, spec)
-            if rule.effect in ("drop", "truncate"):
-                req.environ["mockkit.action"] = rule.effect
+            environ = req.environ
+            if effect in CONNECTION_EFFECTS:
+                environ["mockkit.action"] = effect
+                environ["mockkit.rst"] = rule.rst
+                environ["mockkit.bandwidth"] = rule.bandwidth
             if rule.latency:
-                req.environ["mockkit.latency"] = rule.latency
+                environ["mockkit.latency"] = rule.latency
         _journal_exchange(mock, req, values, response, rule)
         return response
 
-    app.wsgi_app = ConnectionFaults(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
 def _fault_response(rule: FaultRule, spec: VendorSpec) -> Response:
-    if rule.effect in ("drop", "truncate") and rule.body is None:
-        # The body a truncated answer starts with: whatever the vendor would say for this status.
+    if rule.effect in CONNECTION_EFFECTS and rule.body is None:
+        # The body a cut or slow answer carries: whatever the vendor would say for this status.
         return spec.http_error(rule.status, "injected fault").response()
     if rule.body is None:
         resp = spec.http_error(rule.status, "injected fault").response()
@@ -403,33 +422,3 @@ def _request_body(mock: Mock, req: Any) -> bytes:
         if http1 and "HTTP_TRANSFER_ENCODING" not in environ:
             return b""  # HTTP/1 framing: no Content-Length and no Transfer-Encoding is no body (RFC 9112 6.3)
     return req.get_data(cache=True)
-
-
-class ConnectionFaults:
-    """WSGI wrapper that carries out 'drop' and 'truncate' once Flask has built the answer.
-
-    The server and the in-process transport put a `mockkit.drop` callable into the environ. A server
-    that offers none (granian) gets the faulted status answer instead.
-    """
-
-    def __init__(self, app: Callable) -> None:
-        self.app = app
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        body = self.app(environ, start_response)
-        action = environ.get("mockkit.action")
-        drop = environ.get("mockkit.drop")
-        if action is None or drop is None:
-            return body
-        data = b"".join(body)
-        if hasattr(body, "close"):
-            body.close()
-        if action == "drop":
-            drop()
-            return []
-        return _truncated(data, drop)
-
-
-def _truncated(data: bytes, drop: Callable[[], None]) -> Iterable[bytes]:
-    yield data[: len(data) // 2]
-    drop()

@@ -1,4 +1,11 @@
-"""Seeded fault rules: answer with a status and body, add latency, drop the connection or cut the body.
+"""Seeded fault rules: answer with a status and body, hold the answer, or spoil the connection.
+
+Effects: `respond` (the rule's status and body), `latency` (the answer is held `latency` seconds; on a
+virtual clock the clock moves instead), `drop` (the connection closes with no answer; `rst: true` resets
+it), `truncate` (the head and half the body, then close), `slow_body` (the body dribbles at `bandwidth`
+bytes a second), `empty` (the connection closes once the request is in; the vendor never sees it).
+The server carries the connection effects out on the socket; the in-process transport raises what
+`requests` raises for each.
 
 A rule matches on method and a path regex, then fires for the next `times` matching requests, or with
 a seeded `probability`, or always. `when="before"` answers without the request reaching the vendor
@@ -14,7 +21,11 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Effect = Literal["respond", "drop", "truncate", "latency"]
+Effect = Literal["respond", "drop", "truncate", "latency", "slow_body", "empty"]
+EFFECTS = ("respond", "drop", "truncate", "latency", "slow_body", "empty")
+# Effects that spoil the connection; with `when: after` they spoil the vendor's real answer (a 200 too).
+CONNECTION_EFFECTS = frozenset({"drop", "truncate", "slow_body", "empty"})
+MAX_BANDWIDTH = 100 * 1024 * 1024
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
@@ -35,6 +46,8 @@ class FaultRule:
     headers: dict[str, str] = field(default_factory=dict)
     latency: float = 0.0
     when: Literal["before", "after"] = "before"
+    rst: bool = False  # drop: reset (RST) instead of a plain close
+    bandwidth: float = 1024.0  # slow_body: bytes per second
     fired: int = 0
 
     def __post_init__(self) -> None:
@@ -51,7 +64,7 @@ class FaultRule:
         if unknown:
             raise FaultRuleError(f"{where}: unknown field {unknown[0]!r}")
         checks: list[tuple[str, bool]] = [
-            ("effect", raw.get("effect", "respond") in ("respond", "drop", "truncate", "latency")),
+            ("effect", raw.get("effect", "respond") in EFFECTS),
             ("method", raw.get("method") is None or str(raw.get("method")).upper() in METHODS),
             ("path", isinstance(raw.get("path", ".*"), str)),
             ("times", raw.get("times") is None or (_is_int(raw["times"]) and raw["times"] >= 0)),
@@ -69,6 +82,11 @@ class FaultRule:
             ),
             ("latency", _is_number(raw.get("latency", 0)) and 0 <= raw.get("latency", 0) <= 300),
             ("when", raw.get("when", "before") in ("before", "after")),
+            ("rst", isinstance(raw.get("rst", False), bool)),
+            (
+                "bandwidth",
+                _is_number(raw.get("bandwidth", 1024)) and 1 <= raw.get("bandwidth", 1024) <= MAX_BANDWIDTH,
+            ),
         ]
         for name, ok in checks:
             if not ok:

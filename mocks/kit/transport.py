@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -38,7 +39,6 @@ class WSGIAdapter(BaseAdapter):
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
             body = body.read() if hasattr(body, "read") else b"".join(body)
-        dropped: list[bool] = []
         environ = {
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": "",
@@ -56,7 +56,6 @@ class WSGIAdapter(BaseAdapter):
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            "mockkit.drop": lambda: dropped.append(True),
         }
         for name, value in request.headers.items():
             key = name.upper().replace("-", "_")
@@ -77,19 +76,12 @@ class WSGIAdapter(BaseAdapter):
         finally:
             if hasattr(app_iter, "close"):
                 app_iter.close()
-        latency = environ.get("mockkit.latency", 0)
-        if dropped:
-            action = environ.get("mockkit.action")
-            error_class = (
-                requests.exceptions.ChunkedEncodingError
-                if action == "truncate"
-                else requests.exceptions.ConnectionError
-            )
-            raise error_class(
-                f"connection {'cut mid-body' if action == 'truncate' else 'dropped'} by an injected fault",
-                request=request,
-            )
         read_timeout = timeout[1] if isinstance(timeout, tuple) else timeout
+        hold = environ.get("mockkit.hold", 0)  # a latency fault on a real clock: the answer comes late
+        if hold:
+            time.sleep(hold if read_timeout is None else min(hold, read_timeout))
+        _raise_connection_fault(environ, request, read_timeout)
+        latency = environ.get("mockkit.latency", 0)
         if read_timeout is not None and latency > read_timeout:
             raise requests.exceptions.ReadTimeout(
                 f"read timed out after {read_timeout} s (injected latency {latency} s)", request=request
@@ -110,6 +102,23 @@ class WSGIAdapter(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def _raise_connection_fault(environ: dict, request: requests.PreparedRequest, read_timeout: Any) -> None:
+    """What `requests` raises when the server spoils the connection this way."""
+    action = environ.get("mockkit.action")
+    if action is None or (action == "slow_body" and (read_timeout is None or read_timeout >= 0.1)):
+        return  # a slow body sends a piece every 0.1 s: only a shorter read timeout expires
+    if action == "slow_body":
+        raise requests.exceptions.ReadTimeout(
+            f"read timed out after {read_timeout} s (injected slow body)", request=request
+        )
+    if action == "truncate":
+        raise requests.exceptions.ChunkedEncodingError(
+            "connection cut mid-body by an injected fault", request=request
+        )
+    what = "reset" if environ.get("mockkit.rst") else "dropped"
+    raise requests.exceptions.ConnectionError(f"connection {what} by an injected fault", request=request)
 
 
 def in_process_session(app: Any, base_url: str = "http://mock") -> requests.Session:
