@@ -111,11 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     drift_arguments(drift)
     drift.set_defaults(run=_drift)
 
-    from .cases.command import add_commands
-
-    add_commands(commands)  # cases, reproduce
-
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] != ["serve"]:  # `serve` answers sooner without importing the case catalogue (and requests)
+        from .cases.command import add_commands
+
+        add_commands(commands)  # cases, reproduce
+
     # Everything after the first "--" is the command `verify` runs, whatever options it carries.
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
@@ -138,23 +139,32 @@ def _selected(names: list[str]) -> list[str]:
 
 # -- serve -------------------------------------------------------------------------------------------------
 def build_server_app(names: list[str], virtual_clock: bool = False) -> Any:
-    """One WSGI app serving each vendor's mock under /<vendor>; the root lists them."""
+    """One WSGI app serving each vendor's mock under /<vendor>; the root lists them.
+
+    Built from the mock packages alone: `serve` answers sooner without the harness's clients, hypothesis
+    and schemathesis."""
+    import importlib
+
     from mocks.kit.clock import Clock
     from mocks.kit.dispatch import Mounts
 
-    return Mounts(
-        {f"/{name}": vendors.get(name).create_app(clock=Clock(virtual=virtual_clock)) for name in names}
-    )
+    mocks = {name: importlib.import_module(f"mocks.{name}") for name in names}
+    return Mounts({f"/{name}": mocks[name].create_app(clock=Clock(virtual=virtual_clock)) for name in names})
 
 
 def _serve(args: argparse.Namespace) -> int:
     import json
+    import threading
 
     from mocks.kit.server import PortInUse, serve_forever
 
     console = Console(stderr=True)
-    names = _selected(args.vendors)
+    for name in args.vendors:
+        if name not in vendors.REGISTRY:
+            raise KeyError(f"unknown vendor {name!r}; known: {', '.join(vendors.REGISTRY)}")
+    names = args.vendors or vendors.names()
     app = build_server_app(names, args.virtual_clock)
+    credentials = {name: app.mounts[f"/{name}"].extensions["mock"].spec.credentials for name in names}
 
     def announce(port: int) -> None:
         grid = Table(title="catalog-harness mocks", title_justify="left")
@@ -162,7 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
         grid.add_column("base URL")
         grid.add_column("credentials")
         for name in names:
-            creds = "  ".join(f"{k}={v}" for k, v in vendors.get(name).credentials.items())
+            creds = "  ".join(f"{k}={v}" for k, v in credentials[name].items())
             grid.add_row(name, f"http://{args.host}:{port}/{name}", creds)
         console.print(grid)
         control = f"http://{args.host}:{port}/<vendor>/__mock__/"
@@ -173,11 +183,14 @@ def _serve(args: argparse.Namespace) -> int:
                     "base_url": f"http://{args.host}:{port}/{name}",
                     "api_url": f"http://{args.host}:{port}/{name}{vendors.api_path(name)}",
                     "control_url": f"http://{args.host}:{port}/{name}/__mock__",
-                    "credentials": vendors.get(name).credentials,
+                    "credentials": credentials[name],
                 }
                 for name in names
             }
             print(json.dumps({"port": port, "vendors": mocks}), flush=True)
+
+    def ready(port: int) -> None:  # the loop serves while this prints
+        threading.Thread(target=announce, args=(port,), daemon=True).start()
 
     # One process holds all state (DESIGN rule 7); the kit's server core owns the sockets.
     # The journal packs each exchange into one bytes blob the collector never tracks; what it still sees per
@@ -186,13 +199,18 @@ def _serve(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(5_000, 20, 100)
     try:
-        serve_forever(app, args.host, args.port, announce)
+        serve_forever(app, args.host, args.port, ready)
     except PortInUse as exc:
-        console.print(f"[red]error:[/] --port: {exc.strerror}; stop the other server or pick another port")
+        console.print(
+            f"[red]error:[/] --port: {exc.strerror}; stop the other server or pick another port",
+            soft_wrap=True,
+        )
         return 2
     except OSError as exc:
         where = f"{args.host}:{args.port}"
-        console.print(f"[red]error:[/] --host/--port: cannot listen on {where}: {exc.strerror}")
+        console.print(
+            f"[red]error:[/] --host/--port: cannot listen on {where}: {exc.strerror}", soft_wrap=True
+        )
         return 2
     console.print("stopped")
     return 0

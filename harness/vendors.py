@@ -68,11 +68,16 @@ def get(name: str) -> VendorHarness:
 
 def api_path(name: str) -> str:
     """Where the vendor API starts on a mock: the path of its contract's server URL (Tocobagus: /api/v1)."""
+    import re
     from urllib.parse import urlsplit
 
     import yaml
 
     import contracts
 
-    servers = yaml.safe_load(contracts.path(name).read_text()).get("servers") or [{"url": ""}]
+    text = contracts.path(name).read_text()
+    # Only the top-level `servers:` block: parsing a whole contract takes ~0.25 s (serve --json).
+    block = re.search(r"^servers:\n(?:[ -].*\n)+", text, re.MULTILINE)
+    document = yaml.safe_load(block.group(0) if block else text) or {}
+    servers = document.get("servers") or [{"url": ""}]
     return urlsplit(servers[0]["url"]).path.rstrip("/")
