@@ -311,13 +311,13 @@ def create_app(
         else:
             ctx.seq = mock.journal.next_seq()
             ctx.time = mock.clock.now()
+        # The server refused it (size limits, malformed): the vendor says so, after any fault rule that
+        # answers first, as when the app itself found the body too large.
         reject = environ.get("mockkit.reject")
-        if reject is not None:  # the server refused it (size limits, malformed): the vendor says so
-            abort(reject[0], reject[1])
-        if control or not mock.faults:
-            return None
-        rule = mock.faults.match(req.method, req.path)
+        rule = None if control or not mock.faults else mock.faults.match(req.method, req.path)
         if rule is None:
+            if reject is not None:
+                abort(reject[0], reject[1])
             return None
         ctx.fault = rule
         if rule.latency:
@@ -329,6 +329,8 @@ def create_app(
                 environ["mockkit.hold"] = rule.latency
         if rule.effect == "empty" or (rule.when == "before" and rule.effect != "latency"):
             return _fault_response(rule, spec)
+        if reject is not None:
+            abort(reject[0], reject[1])
         return None
 
     @app.after_request

@@ -92,6 +92,7 @@ class _Connection(asyncio.Protocol):
         self.busy = False
         self.paused = False
         self.discarding = False  # after a refused request: read and drop until the client goes
+        self.half_closed = False  # the client sent FIN: answer what it asked, then close
         self.peer = ("", 0)
 
     # -- transport events ------------------------------------------------------------------------------
@@ -107,6 +108,12 @@ class _Connection(asyncio.Protocol):
         self.server.connections.discard(self)
         self.queue.clear()
         self.transport = None
+
+    def eof_received(self) -> bool | None:
+        if self.busy or self.queue:
+            self.half_closed = True
+            return True  # keep the transport open to write the answers still owed
+        return None
 
     def data_received(self, data: bytes) -> None:
         if self.discarding:
@@ -253,6 +260,9 @@ class _Connection(asyncio.Protocol):
         self.busy = False
         transport = self.transport
         if transport is None:
+            return
+        if self.half_closed and not self.queue:
+            transport.close()
             return
         if not keep_alive:
             if self.discarding:

@@ -290,3 +290,11 @@ def test_serve_refuses_a_busy_port_with_one_line_and_exit_2(serve_port):
     assert done.returncode == 2
     message = f"error: --port: port {serve_port} on 127.0.0.1 is already in use; stop the other server"
     assert done.stderr.strip() == message + " or pick another port"
+
+
+def test_a_client_that_half_closes_still_gets_its_answer(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(get("/shipstation/products/1"))
+        sock.shutdown(socket.SHUT_WR)
+        status, _, body = split(b"".join(iter(lambda: sock.recv(65536), b"")))
+    assert status == 200 and json.loads(body)["sku"] == "A-1"
