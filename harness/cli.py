@@ -154,7 +154,6 @@ def build_server_app(names: list[str], virtual_clock: bool = False) -> Any:
 
 def _serve(args: argparse.Namespace) -> int:
     import json
-    import threading
 
     from mocks.kit.server import PortInUse, serve_forever
 
@@ -189,9 +188,6 @@ def _serve(args: argparse.Namespace) -> int:
             }
             print(json.dumps({"port": port, "vendors": mocks}), flush=True)
 
-    def ready(port: int) -> None:  # the loop serves while this prints
-        threading.Thread(target=announce, args=(port,), daemon=True).start()
-
     # One process holds all state (DESIGN rule 7); the kit's server core owns the sockets.
     # The journal packs each exchange into one bytes blob the collector never tracks; what it still sees per
     # request is mostly werkzeug's router garbage (a self-referencing closure): small young-generation passes
@@ -199,7 +195,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(5_000, 20, 100)
     try:
-        serve_forever(app, args.host, args.port, ready)
+        serve_forever(app, args.host, args.port, announce)
     except PortInUse as exc:
         console.print(
             f"[red]error:[/] --port: {exc.strerror}; stop the other server or pick another port",
