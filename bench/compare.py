@@ -42,6 +42,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTS = 1000
 DURATION = int(os.environ.get("DURATION", "8"))
+WARMUP = int(os.environ.get("WARMUP", "2"))  # seconds of load before each measured run (JITs, caches)
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
 AUTH = "Basic " + base64.b64encode(b"test-key:test-secret").decode()
 TICK = os.sysconf("SC_CLK_TCK")
@@ -163,7 +164,7 @@ def wait_answer(url: str, started: float, patience: float = 60.0) -> float:
     raise RuntimeError(f"no answer from {url} in {patience} s")
 
 
-def wrk(port: int, prefix: str, method: str, workdir: Path) -> dict:
+def wrk(port: int, prefix: str, method: str, workdir: Path, seconds: int = DURATION) -> dict:
     body = json.dumps(product(0)).replace("0,", "%d,", 1).replace("SKU-0000", "SKU-%04d")
     body = body.replace("Bench product 0", "Bench product %d")
     script = workdir / f"{method}.lua"
@@ -171,7 +172,7 @@ def wrk(port: int, prefix: str, method: str, workdir: Path) -> dict:
         WRK_SCRIPT % {"method": method, "n": PRODUCTS, "body": body, "auth": AUTH, "prefix": prefix}
     )
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script),
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script),
          f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -193,6 +194,8 @@ def _ms(text: str) -> float:
 
 def measure(row: Row, process: subprocess.Popen, port: int, prefix: str, workdir: Path) -> Row:
     for method in ("GET", "PUT"):
+        if WARMUP:
+            wrk(port, prefix, method, workdir, WARMUP)
         before = cpu_seconds(process.pid)
         result = wrk(port, prefix, method, workdir)
         used = cpu_seconds(process.pid) - before

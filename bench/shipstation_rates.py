@@ -1,4 +1,4 @@
-"""Request rates for the ShipStation mock: in process (requests adapter) vs sockets (werkzeug, granian).
+"""Request rates for the ShipStation mock: in process (requests adapter) vs sockets (ServerThread, `serve`).
 
 Prints figures; it is not a test. Auth, rate limiting (set high enough not to refuse), journal and
 validation are all on, as in normal use.
@@ -67,7 +67,7 @@ def main() -> None:
     with ServerThread(create_app()) as server, requests.Session() as session:
         rows.append(
             (
-                "socket, threaded werkzeug server",
+                "socket, ServerThread",
                 *measure(prepared(session, server.base_url), server.base_url),
             )
         )
@@ -88,7 +88,7 @@ def main() -> None:
                 time.sleep(0.01)
         first_answer = time.perf_counter() - started
         with requests.Session() as session:
-            rows.append(("socket, catalog-harness serve (granian)", *measure(prepared(session, base), base)))
+            rows.append(("socket, catalog-harness serve", *measure(prepared(session, base), base)))
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)

@@ -186,3 +186,45 @@ def test_latency_advances_a_virtual_clock_and_times_out_a_short_timeout(tiny):
     assert tiny.get(f"{BASE}/__mock__/state").json()["clock"]["now"] == VIRTUAL_EPOCH + 7
     with pytest.raises(requests.exceptions.ReadTimeout):
         tiny.get(f"{BASE}/items", timeout=(1, 5))
+
+
+def test_reset_empty_and_slow_body_in_process_raise_what_requests_raises(tiny):
+    tiny.put(
+        f"{BASE}/__mock__/faults",
+        json=[
+            {"method": "GET", "effect": "drop", "rst": True, "times": 1},
+            {"method": "PUT", "effect": "empty", "when": "after", "times": 1},
+            {"method": "GET", "effect": "slow_body", "bandwidth": 10, "when": "after", "times": 2},
+        ],
+    )
+    with pytest.raises(requests.ConnectionError, match="reset"):
+        tiny.get(f"{BASE}/items")
+    with pytest.raises(requests.ConnectionError, match="dropped"):
+        tiny.put(f"{BASE}/items", json={"sku": "E1"})
+    assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": []}  # empty: never reached the vendor
+    assert tiny.get(f"{BASE}/items").status_code == 200  # a slow body still arrives whole
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        tiny.get(f"{BASE}/items", timeout=(1, 0.05))
+    faults = [
+        e["fault"] for e in tiny.get(f"{BASE}/__mock__/journal").json()["entries"] if e["type"] == "request"
+    ]
+    assert faults == ["drop", "empty", "slow_body", "slow_body"]
+
+
+def test_truncate_after_keeps_the_vendors_status_in_the_journal(tiny):
+    tiny.put(f"{BASE}/__mock__/faults", json=[{"method": "PUT", "effect": "truncate", "when": "after"}])
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        tiny.put(f"{BASE}/items", json={"sku": "T2"})
+    entries = tiny.get(f"{BASE}/__mock__/journal").json()["entries"]
+    entry = [e for e in entries if e["type"] == "request"][-1]
+    assert (entry["status"], entry["fault"], entry["response_body"]) == (200, "truncate", '{"stored": "T2"}')
+
+
+def test_fault_rules_validate_the_new_fields(tiny):
+    for bad in (
+        {"effect": "drop", "rst": "yes"},
+        {"effect": "slow_body", "bandwidth": 0},
+        {"effect": "explode"},
+    ):
+        r = tiny.put(f"{BASE}/__mock__/faults", json=[bad])
+        assert r.status_code == 400 and "fault rule 0" in r.json()["error"]
