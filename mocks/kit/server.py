@@ -188,14 +188,20 @@ def serve_forever(app: Any, host: str, port: int, on_ready: Callable[[int], None
     Raises PortInUse before anything is served when the port is taken."""
     loop = new_loop()
     asyncio.set_event_loop(loop)
-    server = Server(app, host, port)
     try:
-        loop.run_until_complete(server.start())
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        on_ready(server.port)
-        loop.run_until_complete(stop.wait())
-        loop.run_until_complete(server.close())
+        loop.run_until_complete(_serve_until_signal(Server(app, host, port), on_ready))
     finally:
         loop.close()
+
+
+async def _serve_until_signal(server: Server, on_ready: Callable[[int], None]) -> None:
+    # All in one running loop: uvloop loses a signal that arrives between two run_until_complete calls
+    # (measured: a SIGTERM sent right after the JSON line was never seen).
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    on_ready(server.port)
+    await stop.wait()
+    await server.close()
