@@ -298,3 +298,14 @@ def test_a_client_that_half_closes_still_gets_its_answer(port):
         sock.shutdown(socket.SHUT_WR)
         status, _, body = split(b"".join(iter(lambda: sock.recv(65536), b"")))
     assert status == 200 and json.loads(body)["sku"] == "A-1"
+
+
+def test_accepted_sockets_set_tcp_nodelay_and_stop_closes_them():
+    server = ServerThread(build_server_app(["shipstation"])).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(get("/shipstation/__mock__/health"))
+        assert b" 200 " in sock.recv(65536)  # answered: the connection is registered
+        (conn,) = server.server.connections
+        assert conn.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        server.stop()
+        assert sock.recv(100) == b"" and not server.thread.is_alive()
