@@ -12,7 +12,8 @@ whole product back, cycling over the ids, with Basic auth. Each server runs alon
 - Prism (`npm i -g @stoplight/prism-cli`): `prism mock contracts/shipstation.yaml`, static answers from
   the contract, request validation on.
 - WireMock (`npm i -g wiremock`, Java 17): defaults, one stub per product for GET and one pattern stub
-  for PUT.
+  for PUT (`WIREMOCK_STUBS=pattern`: one pattern stub for GET too, answering one product: WireMock's best
+  case, as it matches a request against every stub in turn).
 
 Printed per server: GET/s and PUT/s, p50/p99, CPU µs per request (utime+stime of the server's whole
 process tree over the run / requests), RSS of the tree, and time from start to the first answer; then
@@ -253,17 +254,21 @@ def bench_wiremock(command: list[str], workdir: Path) -> Row:
     process = start([*command, "--port", str(port), "--root-dir", str(workdir / "wiremock")])
     base = f"http://127.0.0.1:{port}"
     try:
-        row = Row("WireMock", first_answer=wait_answer(f"{base}/__admin/health", started))
+        name = "WireMock" + (" (1 stub)" if os.environ.get("WIREMOCK_STUBS") == "pattern" else "")
+        row = Row(name, first_answer=wait_answer(f"{base}/__admin/health", started))
+        pattern = os.environ.get("WIREMOCK_STUBS") == "pattern"
         mappings = [
             {
-                "request": {"method": "GET", "url": f"/products/{i}"},
+                "request": {"method": "GET", "urlPathPattern": "/products/[0-9]+"}
+                if pattern
+                else {"method": "GET", "url": f"/products/{i}"},
                 "response": {
                     "status": 200,
                     "jsonBody": product(i),
                     "headers": {"Content-Type": "application/json"},
                 },
             }
-            for i in range(1, PRODUCTS + 1)
+            for i in range(1, 2 if pattern else PRODUCTS + 1)
         ]
         mappings.append(
             {
@@ -313,13 +318,13 @@ def main() -> None:
         f"{DURATION} s per run, on {os.cpu_count()} cores (wrk included)"
     )
     print(
-        f"{'server':10} {'GET/s':>8} {'p50/p99 ms':>12} {'µs CPU':>7} {'PUT/s':>8} {'p50/p99 ms':>12} "
+        f"{'server':18} {'GET/s':>8} {'p50/p99 ms':>12} {'µs CPU':>7} {'PUT/s':>8} {'p50/p99 ms':>12} "
         f"{'µs CPU':>7} {'RSS MB':>7} {'1st answer s':>12} {'non-2xx':>8}"
     )
     for row in rows:
         g, p = row.runs["GET"], row.runs["PUT"]
         print(
-            f"{row.name:10} {g['rps']:8.0f} {g['p50']:5.2f}/{g['p99']:<6.2f} {g['cpu_us']:7.0f} "
+            f"{row.name:18} {g['rps']:8.0f} {g['p50']:5.2f}/{g['p99']:<6.2f} {g['cpu_us']:7.0f} "
             f"{p['rps']:8.0f} {p['p50']:5.2f}/{p['p99']:<6.2f} {p['cpu_us']:7.0f} {row.rss_mb:7.0f} "
             f"{row.first_answer:12.2f} {g['errors'] + p['errors']:8d}"
         )
