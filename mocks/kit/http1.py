@@ -29,6 +29,8 @@ MAX_URL = 8 * 1024  # bytes of request target (414 beyond)
 MAX_HEADER_BYTES = 32 * 1024  # names and values together (431 beyond)
 MAX_HEADERS = 100
 INLINE_BODY = 64 * 1024  # larger bodies (CSV imports, big batches) are handled on a worker thread
+# The control API (journal reads, state snapshots, jobs/run) can take long and is never the hot path.
+OFFLOADED_PATH = b"/__mock__/"
 MAX_PIPELINE = 32  # parsed requests waiting on one connection before reading pauses
 LINGER = 2.0  # seconds to keep reading (and discarding) after refusing a request, so the client reads it
 SLOW_BODY_TICK = 0.1  # a slow body is written in ten pieces a second
@@ -190,7 +192,7 @@ class Connection(asyncio.Protocol):
             self.paused = False
             self.transport.resume_reading()
         environ = self.server.environ(req, self.peer)
-        if len(req.body) > INLINE_BODY:
+        if len(req.body) > INLINE_BODY or OFFLOADED_PATH in req.url:
             future = self.loop.run_in_executor(self.server.executor, call_app, self.server.app, environ)
             future.add_done_callback(lambda f: self._answer(req, environ, *f.result()))
         else:
