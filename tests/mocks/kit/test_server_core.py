@@ -153,7 +153,7 @@ def test_slow_body_dribbles_the_whole_answer_at_the_bandwidth(port):
         head, body = read_answer(stream)
         took = time.monotonic() - started
         assert b" 200 " in head.split(b"\r\n")[0] and json.loads(body) == plain.json()
-        assert 0.3 < took < 2.0  # half a second of dribble at twice the size per second
+        assert 0.3 < took < 5.0  # half a second of dribble at twice the size per second
         sock.sendall(get("/shipstation/products/1"))  # the connection stays usable
         assert b" 200 " in read_answer(stream)[0]
     assert journal(port)[-2]["fault"] == "slow_body"
