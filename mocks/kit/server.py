@@ -3,8 +3,8 @@ and `catalog-harness serve`, so both behave the same (DESIGN rule 4).
 
 An asyncio server (uvloop where installed) owns the sockets; `http1.Connection` speaks HTTP/1.1 on each and
 carries out connection faults. No request waits on another: a latency fault is a timer on the loop, not
-a sleep in a handler, and a request with a large body or for the control API runs on a worker thread. Small requests run inline
-on the loop thread, which saves a thread hand-off per request (see bench/).
+a sleep in a handler, and a request with a large body or for the control API runs on a worker thread.
+Small requests run inline on the loop thread, which saves a thread hand-off per request.
 """
 
 from __future__ import annotations
