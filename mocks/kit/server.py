@@ -79,13 +79,10 @@ class Server:
                 continue
             key = "HTTP_" + key
             environ[key] = f"{environ[key]},{text}" if key in environ else text
+        # The headers stay as sent (the journal shows them). A chunked body is already whole and capped:
+        # `wsgi.input_terminated` lets the app read it to the end. A refused request carries no body.
         if req.reject is not None:
             environ["mockkit.reject"] = req.reject
-            environ["CONTENT_LENGTH"] = "0"
-            environ.pop("HTTP_TRANSFER_ENCODING", None)
-        elif "HTTP_TRANSFER_ENCODING" in environ:
-            environ["CONTENT_LENGTH"] = str(len(req.body))  # de-chunked: the app sees a plain body
-            del environ["HTTP_TRANSFER_ENCODING"]
         return environ
 
     async def close(self) -> None:

@@ -212,7 +212,8 @@ def test_a_chunked_body_over_the_cap_is_refused_413_in_the_vendors_shape(port):
     assert json.loads(body)["success"] is False
     products = requests.get(f"http://127.0.0.1:{port}/starshipit/__mock__/products", timeout=5).json()
     assert products == {"products": []}  # nothing imported, nothing cut
-    assert journal(port, "starshipit")[-1]["status"] == 413
+    entry = journal(port, "starshipit")[-1]
+    assert (entry["status"], entry["headers"]["Transfer-Encoding"], entry["body"]) == (413, "chunked", None)
 
 
 def test_a_chunked_body_under_the_cap_is_read_whole(port):
@@ -226,6 +227,10 @@ def test_a_chunked_body_under_the_cap_is_read_whole(port):
     status, _, answer = split(exchange(port, request + chunks))
     assert status == 200 and json.loads(answer)["success"] is True
     assert stored_name(port) == "Chunked"
+    entry = journal(port)[-1]
+    assert (
+        entry["headers"]["Transfer-Encoding"] == "chunked" and json.loads(entry["body"])["name"] == "Chunked"
+    )
 
 
 def test_content_length_over_the_cap_is_refused_before_the_body(port):
