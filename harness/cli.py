@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)"
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)"
     )
     serve.add_argument(
         "--virtual-clock", action="store_true", help="start with a frozen clock (POST /__mock__/clock)"
@@ -129,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # harness.exitcodes.INTERRUPTED
         Console(stderr=True).print("interrupted")
         return 130
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text!r}")
+    return int(text)
 
 
 def _selected(names: list[str]) -> list[str]:

@@ -314,3 +314,13 @@ def test_accepted_sockets_set_tcp_nodelay_and_stop_closes_them():
         assert conn.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         server.stop()
         assert sock.recv(100) == b"" and not server.thread.is_alive()
+
+
+def test_serve_refuses_a_port_out_of_range_naming_the_argument():
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "serve", "--port", "70000"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "argument --port: must be a port number from 0 to 65535" in done.stderr
