@@ -208,6 +208,8 @@ class Cassette:
 class RecordingProxy:
     """A WSGI app: forward to the upstream, stream the answer back, record the exchange."""
 
+    blocking_io = True  # every request waits on the upstream: the server core runs them on worker threads
+
     def __init__(self, vendor: str, upstream: str, cassette: Cassette, timeout: float = 120.0) -> None:
         self.vendor = vendor
         self.upstream = upstream.rstrip("/")

@@ -192,7 +192,7 @@ class Connection(asyncio.Protocol):
             self.paused = False
             self.transport.resume_reading()
         environ = self.server.environ(req, self.peer)
-        if len(req.body) > INLINE_BODY or OFFLOADED_PATH in req.url:
+        if self.server.offload_all or len(req.body) > INLINE_BODY or OFFLOADED_PATH in req.url:
             future = self.loop.run_in_executor(self.server.executor, call_app, self.server.app, environ)
             future.add_done_callback(lambda f: self._answer(req, environ, *f.result()))
         else:

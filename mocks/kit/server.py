@@ -37,7 +37,10 @@ class Server:
         self.port = port
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.connections: set[Connection] = set()
-        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mock-worker")
+        # An app that waits on the network for every request (the recording proxy) says `blocking_io = True`:
+        # all its requests run on the worker threads, so one slow upstream answer holds up no other.
+        self.offload_all = bool(getattr(app, "blocking_io", False))
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mock-worker")
         self._server: asyncio.Server | None = None
         self._base: dict[str, Any] = {}
 
