@@ -53,9 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     contract = commands.add_parser(
         "contract", help="the QA gate: a vendor's contract against a mock (default) or any base URL"
     )
-    from .contract_cli import add_arguments as contract_arguments
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `serve` answers sooner without importing what only the other commands' arguments need (schemathesis,
+    # drift, the case catalogue): about half a second.
+    serving = argv[:1] == ["serve"]
+    if not serving:
+        from .contract_cli import add_arguments as contract_arguments
 
-    contract_arguments(contract)
+        contract_arguments(contract)
     contract.set_defaults(run=_contract)
 
     verify = commands.add_parser(
@@ -106,15 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "drift",
         help="replay a recorded cassette against a fresh mock; name the quirks that remove differences",
     )
-    from .drift_cli import add_arguments as drift_arguments
-
-    drift_arguments(drift)
     drift.set_defaults(run=_drift)
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] != ["serve"]:  # `serve` answers sooner without importing the case catalogue (and requests)
+    if not serving:
         from .cases.command import add_commands
+        from .drift_cli import add_arguments as drift_arguments
 
+        drift_arguments(drift)
         add_commands(commands)  # cases, reproduce
 
     # Everything after the first "--" is the command `verify` runs, whatever options it carries.
