@@ -324,3 +324,25 @@ def test_serve_refuses_a_port_out_of_range_naming_the_argument():
         timeout=30,
     )
     assert done.returncode == 2 and "argument --port: must be a port number from 0 to 65535" in done.stderr
+
+
+def test_an_app_with_blocking_io_runs_each_request_on_a_worker_thread():
+    release = threading.Event()
+
+    class Proxy:  # like the recording proxy: each request waits on an upstream
+        blocking_io = True
+
+        def __call__(self, environ, start_response):
+            if environ["PATH_INFO"] == "/slow":
+                release.wait(5)
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+
+    with ServerThread(Proxy()) as server, requests.Session() as session:
+        slow = threading.Thread(target=lambda: session.get(f"{server.base_url}/slow", timeout=10))
+        slow.start()
+        started = time.monotonic()
+        assert requests.get(f"{server.base_url}/fast", timeout=5).text == "ok"
+        assert time.monotonic() - started < 0.5  # not held up by the waiting one
+        release.set()
+        slow.join()
