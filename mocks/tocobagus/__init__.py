@@ -11,6 +11,7 @@ from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
 
+from . import retention
 from .errors import http_error
 from .models import TocobagusBackend
 from .routes import make_blueprint
@@ -80,6 +81,8 @@ def _validate_setting(key: str, value: Any) -> str | None:
     if key == "processing_delay_seconds":
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
         return None if ok else "must be a number >= 0"
+    if key == "retention":
+        return retention.validate(value)
     if key == "webhook_faults":
         if not isinstance(value, list):
             return 'must be a list of {"effect": "drop"|"delay"|"duplicate", "times": N, "seconds": S}'
@@ -121,6 +124,8 @@ SPEC = VendorSpec(
         "batch_size": 100,
         "processing_delay_seconds": 1.0,
         "webhook_faults": [],
+        # Finished jobs and webhook deliveries kept, by count and by age on the mock's clock.
+        "retention": dict(retention.DEFAULT),
     },
     validate_setting=_validate_setting,
     sensitive_headers=frozenset({"x-store-token"}),

@@ -13,13 +13,12 @@ import math
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from mocks.kit.app import Mock, MockError
 
-from . import signing
+from . import signing, webhooks
 from .errors import (
     InvalidSignature,
     InvalidStoreToken,
@@ -32,14 +31,13 @@ from .errors import (
     ValidationFailed,
 )
 from .ids import Ids, iso_time
+from .replay import ReplayCache
+from .retention import Retention
 from .validation import UUID_RE, is_int, validate_list_query, validate_sync_body
 
 TIMESTAMP_WINDOW = 300.0  # seconds either side of the mock's clock (§7)
-WEBHOOK_BACKOFF = (1, 2, 4, 8, 16)  # seconds before attempts 2..6 (§7)
-WEBHOOK_MAX_ATTEMPTS = len(WEBHOOK_BACKOFF) + 1
-WEBHOOK_TIMEOUT = 5.0
-WEBHOOK_EVENT = "catalog.sync.completed"
-TICK_SECONDS = 0.05  # how often a real clock's pending work is looked at
+WEBHOOK_BACKOFF = webhooks.BACKOFF
+WEBHOOK_EVENT = webhooks.EVENT
 
 # Row-level codes in data.errors and in processing results (the mock's choices, §7).
 SKU_EXISTS = "SKU_ALREADY_EXISTS"
@@ -56,19 +54,19 @@ class TocobagusBackend:
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
         self._lock = threading.RLock()
-        self._tick_lock = threading.Lock()
-        self._ticker: threading.Thread | None = None
         self.ids = Ids()
         # Webhooks go out through this session; the harness mounts an in-process adapter on it.
         self.webhook_session = requests.Session()
+        self.webhooks = webhooks.Webhooks(self)
         self._reset_state()
-        mock.clock.on_advance(lambda _now: self.tick())
+        mock.clock.on_advance(lambda _now: self._advanced())
 
     def _reset_state(self) -> None:
         self.stores: dict[str, dict[str, dict]] = {}  # store client id -> product id -> product
         self.jobs: dict[str, dict] = {}  # requestId -> job
-        self.deliveries: list[dict] = []
-        self.seen_signatures: dict[str, float] = {}  # signature -> when it leaves the replay window
+        self.deliveries: dict[str, dict] = {}  # deliveryId -> webhook delivery
+        self.replay = ReplayCache()
+        self.retention = Retention()  # rebuilds its order from jobs and deliveries (after a restore)
         self.fault_fired: dict[int, int] = {}
         self._fault_rules: Any = None
         self.seq = 0  # creation order, the tie-break of every sort
@@ -146,12 +144,8 @@ class TocobagusBackend:
 
     def _check_replay(self, signature: str, stamped: float, now: float, partner: str) -> None:
         with self._lock:
-            if len(self.seen_signatures) > 10_000:
-                self.seen_signatures = {s: t for s, t in self.seen_signatures.items() if t > now}
-            until = self.seen_signatures.get(signature)
-            if until is not None and until > now:
+            if not self.replay.admit(signature, stamped + TIMESTAMP_WINDOW, now):
                 raise ReplayedRequest({"partnerClientId": partner})
-            self.seen_signatures[signature] = stamped + TIMESTAMP_WINDOW
 
     # -- catalog sync ----------
     def sync(self, store: str, partner: str, body: Any, request_seq: int | None = None) -> dict:
@@ -196,7 +190,7 @@ class TocobagusBackend:
                 batches=[b["batchId"] for b in job["batches"]],
             )
         self.tick()  # with processing_delay_seconds 0 the work is due at once
-        self._wake()
+        self.webhooks.wake()
         return {
             "success": True,
             "message": "Catalog sync request accepted",
@@ -306,22 +300,39 @@ class TocobagusBackend:
 
     # -- background work ----------
     def tick(self) -> dict:
-        """Run whatever is due on the mock's clock: batches, completions, webhook attempts."""
-        if not self._tick_lock.acquire(blocking=False):
-            return {"ran": 0, "webhooks": 0}  # another thread is ticking; it will see this work too
-        try:
+        """On a request: run the batches that are due, and let the old finished work go. Webhooks are
+        never sent here (see webhooks.py): a receiver that hangs must not hold up a request."""
+        ran = self.run_due_batches()
+        self.webhooks.wake()  # a real clock may have been switched on with work pending
+        return {"ran": ran, "webhooks": 0}
+
+    def run_due_batches(self) -> int:
+        with self._lock:
             ran = self._run_batches(force=False)
-            sent = self._deliver_due()
-        finally:
-            self._tick_lock.release()
-        return {"ran": ran, "webhooks": sent}
+            now = self.mock.clock.now()
+            self.retention.prune(self.jobs, self.deliveries, self.mock.settings["retention"], now)
+        return ran
+
+    def _advanced(self) -> None:
+        """A virtual clock moved: what fell due runs now, in the advancing thread, in order."""
+        self.run_due_batches()
+        self.webhooks.send_due()
 
     def run_jobs(self) -> dict:
         """POST /__mock__/jobs/run: every batch now, then every webhook attempt that is due."""
-        with self._tick_lock:
+        with self._lock:
             ran = self._run_batches(force=True)
-            sent = self._deliver_due()
+        sent = self.webhooks.send_due()
+        self.webhooks.wake()  # retries on a real clock
         return {"ran": ran, "webhooks": sent}
+
+    def has_open_jobs(self) -> bool:
+        with self._lock:
+            return any(j["status"] != "COMPLETED" for j in self.jobs.values())
+
+    def finished(self, kind: str, key: str, at: float) -> None:
+        """A job completed or a delivery ended for good: it may now age out (retention.py)."""
+        self.retention.finished(kind, key, at)
 
     def _run_batches(self, force: bool) -> int:
         now = self.mock.clock.now()
@@ -407,176 +418,9 @@ class TocobagusBackend:
             rows=[{"rowIndex": r["rowIndex"], "sku": r["sku"], "status": r["status"]} for r in job["rows"]],
             webhook_url=url,
         )
-        if not url:
-            return
-        payload = self.webhook_payload(job, now)
-        delivery = {
-            "deliveryId": self.ids.next("delivery"),
-            "requestId": job["requestId"],
-            "requestSeq": job["requestSeq"],
-            "store": job["store"],
-            "partner": job["partner"],
-            "url": url,
-            "payload": payload,
-            "attempt": 0,
-            "dueAt": now,
-            "status": "PENDING",
-            "duplicate": False,
-        }
-        effect = self._webhook_fault()
-        if effect and effect["effect"] == "drop":
-            delivery["status"] = "DROPPED"
-            self.mock.journal.side_effect(
-                "webhook.dropped",
-                now,
-                job["requestSeq"],
-                requestId=job["requestId"],
-                deliveryId=delivery["deliveryId"],
-                url=url,
-                fault="drop",
-            )
-        elif effect and effect["effect"] == "delay":
-            delivery["dueAt"] = now + effect.get("seconds", 30)
-            delivery["delayed"] = effect.get("seconds", 30)
-        self.deliveries.append(delivery)
-        if effect and effect["effect"] == "duplicate":
-            self.deliveries.append(
-                {**copy.deepcopy(delivery), "deliveryId": self.ids.next("delivery"), "duplicate": True}
-            )
-
-    def webhook_payload(self, job: dict, now: float) -> dict:
-        rows = []
-        for row in job["rows"]:
-            item = {k: row[k] for k in ("rowIndex", "externalId", "sku", "status")}
-            if "productId" in row:
-                item["productId"] = row["productId"]
-            if "error" in row:
-                item["error"] = row["error"]
-            rows.append(item)
-        counts = summary(job)
-        return {
-            "event": WEBHOOK_EVENT,
-            "requestId": job["requestId"],
-            "storeClientId": job["store"],
-            "timestamp": iso_time(now),
-            "summary": {
-                "total": counts["total"],
-                "succeeded": counts["succeeded"],
-                "failed": counts["failed"],
-            },
-            "rows": rows,
-        }
-
-    def _webhook_fault(self) -> dict | None:
-        rules = self.mock.settings["webhook_faults"]
-        # Other rules installed: their counts start again. Compared by value, since any PUT settings
-        # copies every setting; an unrelated change must not re-arm a spent `times: 1` fault.
-        if rules != self._fault_rules:
-            self._fault_rules, self.fault_fired = copy.deepcopy(rules), {}
-        for index, rule in enumerate(rules):
-            if self.fault_fired.get(index, 0) < rule.get("times", 1):
-                self.fault_fired[index] = self.fault_fired.get(index, 0) + 1
-                return rule
-        return None
-
-    def _deliver_due(self) -> int:
-        sent = 0
-        while True:
-            now = self.mock.clock.now()
-            with self._lock:
-                due = [d for d in self.deliveries if d["status"] == "PENDING" and d["dueAt"] <= now]
-                for d in due:
-                    d["status"] = "SENDING"
-            if not due:
-                return sent
-            for delivery in due:
-                self._attempt(delivery)
-                sent += 1
-
-    def _attempt(self, delivery: dict) -> None:
-        """One POST of the webhook; outside the lock, since the receiver may call the mock back."""
-        now = self.mock.clock.now()
-        delivery["attempt"] += 1
-        body = signing.canonical_json(delivery["payload"])
-        partner = delivery["partner"]
-        secret = self.mock.settings["partners"].get(partner, "")
-        headers = signing.signed_headers(
-            secret,
-            "POST",
-            urlsplit(delivery["url"]).path or "/",
-            body,
-            partner_client_id=partner,
-            timestamp_ms=int(now * 1000),
-        )
-        headers.update(
-            {
-                "Content-Type": "application/json",
-                "x-webhook-event": WEBHOOK_EVENT,
-                "x-webhook-delivery": delivery["deliveryId"],
-                "x-webhook-attempt": str(delivery["attempt"]),
-            }
-        )
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = self.webhook_session.post(
-                delivery["url"], data=body, headers=headers, timeout=WEBHOOK_TIMEOUT
-            )
-            status = response.status_code
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        ok = status is not None and 200 <= status < 300
-        with self._lock:
-            if ok:
-                delivery["status"], outcome, next_at = "DELIVERED", "delivered", None
-            elif delivery["attempt"] >= WEBHOOK_MAX_ATTEMPTS:
-                delivery["status"], outcome, next_at = "FAILED", "gave_up", None
-            else:
-                next_at = now + WEBHOOK_BACKOFF[delivery["attempt"] - 1]
-                delivery["status"], delivery["dueAt"], outcome = "PENDING", next_at, "retrying"
-        self.mock.journal.side_effect(
-            "webhook.attempt",
-            now,
-            delivery["requestSeq"],
-            requestId=delivery["requestId"],
-            deliveryId=delivery["deliveryId"],
-            url=delivery["url"],
-            attempt=delivery["attempt"],
-            event=WEBHOOK_EVENT,
-            status=status,
-            error=error,
-            outcome=outcome,
-            nextAttemptAt=next_at,
-            duplicate=delivery["duplicate"],
-            delayed=delivery.get("delayed"),
-            signature=headers["x-signature"],
-            timestamp=headers["x-timestamp"],
-        )
-        if not ok:
-            self._wake()
-
-    def _has_pending(self) -> bool:
-        with self._lock:
-            return any(j["status"] != "COMPLETED" for j in self.jobs.values()) or any(
-                d["status"] == "PENDING" for d in self.deliveries
-            )
-
-    def _wake(self) -> None:
-        """On a real clock nothing advances time, so a daemon thread runs due work until none is left."""
-        if self.mock.clock.virtual:
-            return
-        with self._lock:
-            if self._ticker is not None and self._ticker.is_alive():
-                return
-            self._ticker = threading.Thread(target=self._tick_loop, name="tocobagus-jobs", daemon=True)
-            self._ticker.start()
-
-    def _tick_loop(self) -> None:
-        import time  # real sleeping between looks at the mock's (real) clock; never a source of "now"
-
-        while not self.mock.clock.virtual and self._has_pending():
-            time.sleep(TICK_SECONDS)
-            self.tick()
+        self.finished("job", job["requestId"], now)
+        if url:
+            self.webhooks.queue(job, url, now)
 
     # -- reads ----------
     def sync_status(self, store: str, request_id: str) -> dict:
@@ -691,7 +535,7 @@ class TocobagusBackend:
                 {
                     "stores": {s: list(p.values()) for s, p in self.stores.items()},
                     "jobs": list(self.jobs.values()),
-                    "deliveries": self.deliveries,
+                    "deliveries": list(self.deliveries.values()),
                     "ids": self.ids.counters,
                     "seq": self.seq,
                 }
@@ -705,10 +549,10 @@ class TocobagusBackend:
             self._reset_state()
             self.stores = {s: {p["id"]: copy.deepcopy(p) for p in items} for s, items in stores.items()}
             self.jobs = {j["requestId"]: copy.deepcopy(j) for j in jobs}
-            self.deliveries = copy.deepcopy(state.get("deliveries", []))
+            self.deliveries = {d["deliveryId"]: d for d in copy.deepcopy(state.get("deliveries", []))}
             self.ids.counters = dict(state.get("ids", {}))
             self.seq = state.get("seq", 0)
-        self._wake()
+        self.webhooks.wake()
 
 
 def allocate(product: dict, warehouses: list[dict]) -> list[dict]:
