@@ -155,11 +155,29 @@ def _blank_product(product_id: int) -> dict:
 
 @dataclass
 class Account:
+    """One API key's catalogue. Write through put()/pop(): they keep the SKU index (SKUs are unique), so
+    finding a product by SKU costs O(1), and an import of n rows O(n), whatever the catalogue's size."""
+
     products: dict[int, dict] = field(default_factory=dict)
     next_id: int = 1
+    skus: dict[str, int] = field(default_factory=dict)  # sku -> id
 
     def by_sku(self, sku: str) -> dict | None:
-        return next((p for p in self.products.values() if p["sku"] == sku), None)
+        product_id = self.skus.get(sku)
+        return None if product_id is None else self.products[product_id]
+
+    def put(self, product: dict) -> None:
+        old = self.products.get(product["id"])
+        if old is not None and self.skus.get(old["sku"]) == old["id"]:
+            del self.skus[old["sku"]]
+        self.products[product["id"]] = product
+        self.skus[product["sku"]] = product["id"]
+
+    def pop(self, product_id: int) -> dict:
+        product = self.products.pop(product_id)
+        if self.skus.get(product["sku"]) == product_id:
+            del self.skus[product["sku"]]
+        return product
 
 
 class StarshipitBackend:
@@ -236,7 +254,7 @@ class StarshipitBackend:
             if account.by_sku(values["sku"]) is not None:
                 raise DuplicateSku("sku")
             product = {**_blank_product(account.next_id), **copy.deepcopy(values)}
-            account.products[product["id"]] = product
+            account.put(product)
             account.next_id += 1
         self.mock.side_effect("product.created", account=key, id=product["id"], sku=product["sku"])
         return {"success": True, "product": copy.deepcopy(product)}
@@ -268,7 +286,7 @@ class StarshipitBackend:
                 for n in FIELDS
                 if n not in values and current[n] not in (None, False) and updated[n] != current[n]
             ]
-            account.products[product_id] = updated
+            account.put(updated)
         self.mock.side_effect(
             "product.updated", account=key, id=product_id, sku=updated["sku"], cleared=cleared
         )
@@ -295,7 +313,7 @@ class StarshipitBackend:
                         doomed.append(product_id)
                     else:
                         errors.append({"message": "Product not found", "details": f"product id {product_id}"})
-            removed = [account.products.pop(i) for i in doomed]
+            removed = [account.pop(i) for i in doomed]
         if removed:
             self.mock.side_effect(
                 "product.deleted",
@@ -341,7 +359,7 @@ class StarshipitBackend:
                 current = account.by_sku(values["sku"])
                 if current is None:
                     product = {**_blank_product(account.next_id), **values}
-                    account.products[product["id"]] = product
+                    account.put(product)
                     account.next_id += 1
                     created += 1
                 elif any(current[n] != v for n, v in values.items()):
@@ -420,7 +438,7 @@ class StarshipitBackend:
                 if other is not None and other["id"] != product_id:
                     raise DuplicateSku("sku", f"products[{index}]: SKU {values['sku']!r} is already taken")
                 account.next_id = max(account.next_id, product_id + 1)
-                account.products[product_id] = {**_blank_product(product_id), **copy.deepcopy(values)}
+                account.put({**_blank_product(product_id), **copy.deepcopy(values)})
                 stored.append(copy.deepcopy(account.products[product_id]))
         return stored
 
