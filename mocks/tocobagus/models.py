@@ -355,18 +355,19 @@ class TocobagusBackend:
         warehouses = config.get("warehouses", [])
         rows = {r["rowIndex"]: r for r in job["rows"]}
         succeeded = failed = 0
+        # One pass over the store for the whole batch (not one per row): the first product, in store
+        # order, holding each sku and each externalId.
+        by_sku: dict[Any, tuple[int, dict]] = {}
+        by_ext: dict[Any, tuple[int, dict]] = {}
+        for position, p in enumerate(store.values()):
+            by_sku.setdefault(p.get("sku"), (position, p))
+            by_ext.setdefault(p.get("externalId"), (position, p))
         for index in batch["rowIndexes"]:
             row = rows[index]
             product = row.pop("payload")
             # Creation-only, checked again: another request may have created it since acceptance.
-            clash = next(
-                (
-                    p
-                    for p in store.values()
-                    if p["sku"] == product["sku"] or p["externalId"] == product["externalId"]
-                ),
-                None,
-            )
+            hits = [h for h in (by_sku.get(product["sku"]), by_ext.get(product["externalId"])) if h]
+            clash = min(hits, key=lambda h: h[0])[1] if hits else None
             if clash is not None:
                 code = SKU_EXISTS if clash["sku"] == product["sku"] else EXTERNAL_ID_EXISTS
                 what = "sku" if code == SKU_EXISTS else "externalId"
@@ -378,6 +379,8 @@ class TocobagusBackend:
                 continue
             stored = self._create(job["store"], product, warehouses, now, job["requestId"])
             store[stored["id"]] = stored
+            by_sku.setdefault(stored["sku"], (len(store), stored))
+            by_ext.setdefault(stored["externalId"], (len(store), stored))
             row.update(status="SUCCEEDED", productId=stored["id"])
             succeeded += 1
         batch.update(status="COMPLETED", processedAt=now)
