@@ -16,6 +16,7 @@ from typing import Any
 from mocks.kit.app import Mock
 
 from .errors import InvalidRequest, NotFound
+from .index import CatalogueIndex
 
 try:
     from zoneinfo import ZoneInfo
@@ -121,6 +122,12 @@ class Account:
     products: dict[int, dict] = field(default_factory=dict)
     next_id: int = 1
     product_types: dict[str, int] = field(default_factory=dict)  # productType name -> productTypeId
+    index: CatalogueIndex = field(default_factory=CatalogueIndex)
+
+    def put(self, product: dict) -> None:
+        """Store a product whole (products are replaced, never changed in place), indexes in step."""
+        self.index.replace(self.products.get(product["productId"]), product)
+        self.products[product["productId"]] = product
 
 
 class ShipStationBackend:
@@ -144,9 +151,19 @@ class ShipStationBackend:
     # -- API -------------------------------------------------------------------------------------------
     def list_products(self, key: str, query: dict[str, str]) -> dict:
         filters = ListQuery.parse(query)
+        start = (filters.page - 1) * filters.page_size
         with self._lock:
             account = self._account(key)
-            found = [p for p in account.products.values() if filters.matches(p, account)]
+            if filters.plain() and not filters.sort_by:  # the default listing: straight from the index
+                ids, total = account.index.page(
+                    filters.show_inactive, filters.descending, start, filters.page_size
+                )
+                return _page([account.products[i] for i in ids], total, filters)
+            if filters.sku is not None:  # only the products with that SKU can match
+                candidates: Any = (account.products[i] for i in account.index.with_sku(filters.sku))
+            else:
+                candidates = account.products.values()
+            found = [p for p in candidates if filters.matches(p, account)]
         if filters.sort_by:
             field_name = SORT_KEYS[filters.sort_by]
             found.sort(
@@ -155,15 +172,7 @@ class ShipStationBackend:
             )
         else:
             found.sort(key=lambda p: p["productId"], reverse=filters.descending)
-        total = len(found)
-        start = (filters.page - 1) * filters.page_size
-        page_items = found[start : start + filters.page_size]
-        return {
-            "products": [dict(p) for p in page_items],
-            "total": total,
-            "page": filters.page,
-            "pages": math.ceil(total / filters.page_size),
-        }
+        return _page(found[start : start + filters.page_size], len(found), filters)
 
     def get_product(self, key: str, product_id: int) -> dict:
         with self._lock:
@@ -200,7 +209,7 @@ class ShipStationBackend:
                 "createDate": current["createDate"],
                 "modifyDate": format_date(self.mock.clock.now()),
             }
-            account.products[product_id] = replaced
+            account.put(replaced)
             self._register_type(account, replaced)
         self.mock.side_effect(
             "product.updated",
@@ -243,7 +252,7 @@ class ShipStationBackend:
                     product["active"] = True
                 product["createDate"] = raw.get("createDate") or now
                 product["modifyDate"] = raw.get("modifyDate") or product["createDate"]
-                account.products[product_id] = product
+                account.put(product)
                 self._register_type(account, product)
                 stored.append(copy.deepcopy(product))
         return stored
@@ -303,6 +312,15 @@ def _copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _page(items: list[dict], total: int, filters: ListQuery) -> dict:
+    return {
+        "products": [dict(p) for p in items],
+        "total": total,
+        "page": filters.page,
+        "pages": math.ceil(total / filters.page_size),
+    }
+
+
 def _sort_text(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value or ""
 
@@ -354,6 +372,12 @@ class ListQuery:
         if parsed.page < 1 or not 1 <= parsed.page_size <= MAX_PAGE_SIZE:
             raise InvalidRequest()
         return parsed
+
+    def plain(self) -> bool:
+        """No filter but showInactive: the listing the index answers."""
+        return (self.sku, self.name, self.category_id, self.type_id, self.tag_id, self.start, self.end) == (
+            (None,) * 7
+        )
 
     def matches(self, product: dict, account: Account) -> bool:
         if not self.show_inactive and product["active"] is False:
