@@ -39,8 +39,8 @@ class Retention:
         """Let the oldest finished items go beyond the count or the age; how many went."""
         if not self._rebuilt:
             self._rebuild(jobs, deliveries)
-        count = setting.get("max_count")
-        age = setting.get("max_age_seconds")
+        count = setting.get("max_count", DEFAULT["max_count"])  # omitted: the default; null: no bound
+        age = setting.get("max_age_seconds", DEFAULT["max_age_seconds"])
         oldest = now - age if age is not None else None
         gone = 0
         for kind, store in (("job", jobs), ("delivery", deliveries)):
