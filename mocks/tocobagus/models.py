@@ -190,7 +190,7 @@ class TocobagusBackend:
                 batches=[b["batchId"] for b in job["batches"]],
             )
         self.tick()  # with processing_delay_seconds 0 the work is due at once
-        self.webhooks.wake()
+        self.webhooks.wake(work=bool(accepted))
         return {
             "success": True,
             "message": "Catalog sync request accepted",
@@ -323,7 +323,7 @@ class TocobagusBackend:
         with self._lock:
             ran = self._run_batches(force=True)
         sent = self.webhooks.send_due()
-        self.webhooks.wake()  # retries on a real clock
+        self.webhooks.wake(work=True)  # retries on a real clock
         return {"ran": ran, "webhooks": sent}
 
     def has_open_jobs(self) -> bool:
@@ -555,7 +555,7 @@ class TocobagusBackend:
             self.deliveries = {d["deliveryId"]: d for d in copy.deepcopy(state.get("deliveries", []))}
             self.ids.counters = dict(state.get("ids", {}))
             self.seq = state.get("seq", 0)
-        self.webhooks.wake()
+        self.webhooks.wake(work=True)
 
 
 def allocate(product: dict, warehouses: list[dict]) -> list[dict]:

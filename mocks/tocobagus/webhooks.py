@@ -39,6 +39,7 @@ class Webhooks:
         self._changed = threading.Condition(backend._lock)  # state changed: an attempt ended, work queued
         self._in_flight = 0
         self._senders: set[int] = set()  # threads inside an attempt
+        self._work_queued = False  # until the worker finds nothing left to do: requests start no thread
         self._thread: threading.Thread | None = None
 
     # -- queueing ----------
@@ -80,6 +81,7 @@ class Webhooks:
             twin_id = self.backend.ids.next("delivery")
             twin = {**copy.deepcopy(delivery), "deliveryId": twin_id, "duplicate": True}
             deliveries[twin["deliveryId"]] = twin
+        self._work_queued = True
         self._changed.notify_all()
 
     def _fault(self) -> dict | None:
@@ -125,11 +127,13 @@ class Webhooks:
         return due
 
     # -- the real-clock worker ----------
-    def wake(self) -> None:
-        """Start the worker if there is work and the clock is real (nothing advances a real clock)."""
-        if self.mock.clock.virtual:
-            return
+    def wake(self, work: bool = False) -> None:
+        """Start the worker if there is work and the clock is real (nothing advances a real clock).
+        `work`: the caller has just queued some (a job, a retry, a restored state)."""
         with self._changed:
+            self._work_queued = self._work_queued or work
+            if self.mock.clock.virtual or not self._work_queued:
+                return
             self._changed.notify_all()
             if self._thread is not None and self._thread.is_alive():
                 return
@@ -152,7 +156,7 @@ class Webhooks:
                     ]
                     open_jobs = self.backend.has_open_jobs()
                     if not pending and not open_jobs:
-                        self._thread = None
+                        self._thread, self._work_queued = None, False
                         return
                     wait = min(pending, default=now + IDLE_SECONDS) - now
                     if open_jobs:
@@ -223,7 +227,7 @@ class Webhooks:
                 self._in_flight -= 1
                 self._changed.notify_all()
         if current and next_at is not None:
-            self.wake()
+            self.wake(work=True)
 
     def _headers(self, delivery: dict, now: float) -> dict[str, str]:
         partner = delivery["partner"]

@@ -81,6 +81,29 @@ def test_a_receiver_that_never_answers_holds_up_no_request(monkeypatch):
             mock.reset()  # the worker lets the forgotten delivery go
 
 
+def test_on_a_real_clock_the_worker_runs_batches_and_sends_with_no_request():
+    app = create_app(clock=Clock())
+    api, mock = Api(app), app.extensions["mock"]
+    received = threading.Event()
+    hook = Flask("hook")
+
+    @hook.post("/toco/events")
+    def events():
+        received.set()
+        return "", 204
+
+    mock.backend.webhook_session.mount("http://hooks/", WSGIAdapter(hook))
+    mock.update_settings({"webhook_url": HOOK, "processing_delay_seconds": 0.1})
+    request_id = api.sync([product(1)]).json()["requestId"]
+    assert received.wait(5)  # nobody asked: the worker processed the batch, then sent
+    deadline = time.monotonic() + 5
+    while not _attempts(mock) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (attempt,) = _attempts(mock)
+    assert (attempt["requestId"], attempt["outcome"]) == (request_id, "delivered")
+    assert mock.backend.jobs[request_id]["status"] == "COMPLETED"
+
+
 class SlowFailingReceiver:
     """Takes `seconds` of the shared virtual clock to answer 500."""
 
