@@ -104,6 +104,22 @@ def test_on_a_real_clock_the_worker_runs_batches_and_sends_with_no_request():
     assert mock.backend.jobs[request_id]["status"] == "COMPLETED"
 
 
+def test_on_a_virtual_clock_a_request_sends_nothing_and_jobs_run_sends_what_is_due(api, mock):
+    sent: list[bytes] = []
+    hook = Flask("hook")
+
+    @hook.post("/toco/events")
+    def events():
+        sent.append(b"")
+        return "", 204
+
+    mock.backend.webhook_session.mount("http://hooks/", WSGIAdapter(hook))
+    mock.update_settings({"webhook_url": HOOK, "processing_delay_seconds": 0})
+    request_id = api.sync([product(1)]).json()["requestId"]
+    assert mock.backend.jobs[request_id]["status"] == "COMPLETED" and sent == []  # due, not sent in there
+    assert mock.backend.run_jobs() == {"ran": 0, "webhooks": 1} and len(sent) == 1
+
+
 class SlowFailingReceiver:
     """Takes `seconds` of the shared virtual clock to answer 500."""
 
