@@ -66,6 +66,7 @@ class TocobagusBackend:
         self.jobs: dict[str, dict] = {}  # requestId -> job
         self.deliveries: dict[str, dict] = {}  # deliveryId -> webhook delivery
         self.replay = ReplayCache()
+        self._taken: dict[str, tuple[set, set]] = {}  # store -> its SKUs and externalIds (see taken())
         self.retention = Retention()  # rebuilds its order from jobs and deliveries (after a restore)
         self.fault_fired: dict[int, int] = {}
         self._fault_rules: Any = None
@@ -158,9 +159,9 @@ class TocobagusBackend:
         warehouses = [w["clientId"] for w in config.get("warehouses", [])]
         products: list[dict] = body["products"]
         with self._lock:
-            existing = self._store(store)
-            taken_skus = {p["sku"] for p in existing.values()} | self._pending("sku", store)
-            taken_ext = {p["externalId"] for p in existing.values()} | self._pending("externalId", store)
+            skus, exts = self.taken(store)
+            taken_skus = _Either(skus, self._pending("sku", store))
+            taken_ext = _Either(exts, self._pending("externalId", store))
             request_id = self.ids.next("request")
             accepted: list[dict] = []
             errors: list[dict] = []
@@ -211,8 +212,8 @@ class TocobagusBackend:
         self,
         product: dict,
         warehouses: list[str],
-        taken_skus: set[str],
-        taken_ext: set[str],
+        taken_skus: _Either,
+        taken_ext: _Either,
         seen_skus: set[str],
         seen_ext: set[str],
     ) -> tuple[str, str] | None:
@@ -238,6 +239,16 @@ class TocobagusBackend:
             if len(set(ids)) != len(ids):
                 return WAREHOUSE_NOT_FOUND, "Warehouse clientIds must be unique"
         return None
+
+    def taken(self, store: str) -> tuple[set, set]:
+        """The SKUs and externalIds the store holds. Built once, then kept in step by batches (a seed
+        drops it), so a sync costs O(rows), not O(rows + store). Under the lock."""
+        index = self._taken.get(store)
+        if index is None:
+            products = self._store(store).values()
+            index = {_text(p.get("sku")) for p in products}, {_text(p.get("externalId")) for p in products}
+            self._taken[store] = index
+        return index
 
     def _pending(self, key: str, store: str) -> set[str]:
         """Values reserved by accepted rows not yet processed, so a resend cannot create twice."""
@@ -360,8 +371,8 @@ class TocobagusBackend:
         by_sku: dict[Any, tuple[int, dict]] = {}
         by_ext: dict[Any, tuple[int, dict]] = {}
         for position, p in enumerate(store.values()):
-            by_sku.setdefault(p.get("sku"), (position, p))
-            by_ext.setdefault(p.get("externalId"), (position, p))
+            by_sku.setdefault(_text(p.get("sku")), (position, p))
+            by_ext.setdefault(_text(p.get("externalId")), (position, p))
         for index in batch["rowIndexes"]:
             row = rows[index]
             product = row.pop("payload")
@@ -379,6 +390,9 @@ class TocobagusBackend:
                 continue
             stored = self._create(job["store"], product, warehouses, now, job["requestId"])
             store[stored["id"]] = stored
+            if (taken := self._taken.get(job["store"])) is not None:
+                taken[0].add(stored["sku"])
+                taken[1].add(stored["externalId"])
             by_sku.setdefault(stored["sku"], (len(store), stored))
             by_ext.setdefault(stored["externalId"], (len(store), stored))
             row.update(status="SUCCEEDED", productId=stored["id"])
@@ -504,6 +518,7 @@ class TocobagusBackend:
         stored = []
         with self._lock:
             store = self._store(account)
+            self._taken.pop(account, None)  # a seed may replace a product: built again when next needed
             for index, raw in enumerate(products):
                 if (
                     not isinstance(raw, dict)
@@ -525,6 +540,7 @@ class TocobagusBackend:
                 product["_seq"] = self.seq
                 store[product["id"]] = product
                 stored.append(public(product))
+
         return stored
 
     def reset(self) -> None:
@@ -614,6 +630,21 @@ def _normalise(raw: dict) -> dict:
         return value
 
     return fix(copy.deepcopy(raw))
+
+
+def _text(value: Any) -> str | None:
+    """A seeded value as an index key: only strings can equal a synced row's (validated) sku/externalId."""
+    return value if isinstance(value, str) else None
+
+
+class _Either:
+    """Membership in either of two sets, without copying the larger (the store's) into a union."""
+
+    def __init__(self, first: set, second: set) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.first or value in self.second
 
 
 def _sort_value(value: Any) -> tuple[int, Any]:

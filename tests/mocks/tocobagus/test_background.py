@@ -254,3 +254,13 @@ def test_replay_still_refused_through_the_api_and_forgotten_after_the_window(api
     assert stale.json()["error"]["code"] == "AUTH_003"
     assert api.list().status_code == 200
     assert len(mock.backend.replay) == 1  # only the new request's signature is held
+
+
+def test_the_store_index_follows_batches_and_seeds(api, mock):
+    mock.backend.seed("str_test", [{"id": "p-1", "sku": "SEEDED", "name": "S", "externalId": ["odd"]}])
+    assert api.sync([product(1)]).json()["data"]["errors"] == []  # builds the index
+    mock.backend.run_jobs()
+    codes = [e["code"] for e in api.sync([product(1), product(2, sku="SEEDED")]).json()["data"]["errors"]]
+    assert codes == ["SKU_ALREADY_EXISTS", "SKU_ALREADY_EXISTS"]  # created by a batch; seeded
+    mock.backend.seed("str_test", [{"id": "p-1", "sku": "RENAMED", "name": "S"}])
+    assert api.sync([product(3, sku="SEEDED")]).json()["data"]["errors"] == []
