@@ -50,7 +50,7 @@ def silent_receiver() -> Iterator[tuple[str, threading.Event]]:
 
 
 def test_a_receiver_that_never_answers_holds_up_no_request(monkeypatch):
-    monkeypatch.setattr(webhooks, "TIMEOUT", 0.3)
+    monkeypatch.setattr(webhooks, "TIMEOUT", 0.6)  # longer than the bound on a request
     app = create_app(clock=Clock())  # a real clock: the worker thread sends
     api, mock = Api(app), app.extensions["mock"]
     with silent_receiver() as (url, accepted):
@@ -73,7 +73,7 @@ def test_a_receiver_that_never_answers_holds_up_no_request(monkeypatch):
             assert (first["attempt"], first["status"], first["outcome"]) == (1, None, "retrying")
             assert "Timeout" in first["error"] and "Timeout" in second["error"]
             # The next attempt is due 1 s after the end of the timed-out one, not 1 s after its start.
-            assert first["nextAttemptAt"] >= first["time"] + 0.3 + 1
+            assert first["nextAttemptAt"] >= first["time"] + 0.6 + 1
             assert second["time"] >= first["nextAttemptAt"]
             delivery = next(iter(mock.backend.deliveries.values()))
             assert delivery["status"] in ("PENDING", "SENDING") and delivery["attempt"] >= 2
@@ -264,3 +264,57 @@ def test_the_store_index_follows_batches_and_seeds(api, mock):
     assert codes == ["SKU_ALREADY_EXISTS", "SKU_ALREADY_EXISTS"]  # created by a batch; seeded
     mock.backend.seed("str_test", [{"id": "p-1", "sku": "RENAMED", "name": "S"}])
     assert api.sync([product(3, sku="SEEDED")]).json()["data"]["errors"] == []
+
+
+def test_over_sockets_a_hanging_receiver_and_a_latency_fault_hold_up_no_other_request(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from mocks import shipstation
+    from mocks.kit.dispatch import Mounts
+    from mocks.kit.server import ServerThread
+
+    monkeypatch.setattr(webhooks, "TIMEOUT", 2.0)
+    toco, ship = create_app(clock=Clock()), shipstation.create_app(clock=Clock())
+    toco_mock, ship_mock = toco.extensions["mock"], ship.extensions["mock"]
+    ship_mock.backend.seed("test-key", [{"sku": "A", "name": "A"}])
+    ship_mock.install_faults([{"method": "GET", "path": "^/products/1$", "effect": "latency", "latency": 2}])
+    signer = Api(toco)
+    path = "/partner/stores/catalog/sync"
+    with (
+        silent_receiver() as (url, accepted),
+        ServerThread(Mounts({"/tocobagus": toco, "/shipstation": ship})) as server,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        toco_mock.update_settings({"webhook_url": url, "processing_delay_seconds": 0})
+        try:
+            body = signing.canonical_json({"products": [product(1)]})
+            started = time.perf_counter()
+            sent = requests.post(
+                f"{server.base_url}/tocobagus/api/v1{path}",
+                data=body,
+                headers=signer.headers("POST", path, body),
+            )
+            assert sent.status_code == 202 and time.perf_counter() - started < 0.5
+            assert accepted.wait(5)  # a webhook attempt now hangs
+            slow = pool.submit(
+                requests.get, f"{server.base_url}/shipstation/products/1", auth=("test-key", "test-secret")
+            )
+            time.sleep(0.1)  # the latency fault is being held
+            for _ in range(3):
+                started = time.perf_counter()
+                listed = requests.get(
+                    f"{server.base_url}/shipstation/products", auth=("test-key", "test-secret")
+                )
+                assert listed.status_code == 200 and time.perf_counter() - started < 0.5
+                list_path = "/partner/stores/products"
+                started = time.perf_counter()
+                answer = requests.get(
+                    f"{server.base_url}/tocobagus/api/v1{list_path}",
+                    headers=signer.headers("GET", list_path, b""),
+                )
+                assert answer.status_code == 200 and time.perf_counter() - started < 0.5
+            assert slow.result(10).status_code == 200
+        finally:
+            toco_mock.reset()
