@@ -13,13 +13,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import vendors
+from . import exitcodes, terminal, vendors
+from .arguments import Parser, UsageError, at_least
+from .interrupts import Interrupted, Interrupts
 
 DEFAULT_PORT = 8080
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="catalog-harness", description=__doc__)
+    parser = Parser(
+        prog="catalog-harness",
+        description=__doc__,
+        epilog=exitcodes.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve vendor mocks on one port, each under /<vendor>")
@@ -38,11 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.set_defaults(run=_serve)
 
-    check = commands.add_parser("check", help="contract conformance and property runs, in process")
+    check = commands.add_parser(
+        "check",
+        help="contract conformance and property runs, in process",
+        epilog=exitcodes.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_argument("vendors", nargs="*", metavar="VENDOR", help="default: all")
-    check.add_argument("--examples", type=int, default=25, help="hypothesis examples per property run (25)")
     check.add_argument(
-        "--contract-examples", type=int, default=20, help="examples per operation and mode (20)"
+        "--examples", type=at_least(1), default=25, help="hypothesis examples per property run (25)"
+    )
+    check.add_argument(
+        "--contract-examples", type=at_least(1), default=20, help="examples per operation and mode (20)"
     )
     check.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
     check.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
@@ -69,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run your own sync command (any language) against a mock and check what it did",
         description="Starts the vendor mock on a free port, seeds it, runs COMMAND twice with HARNESS_* and "
         "vendor credentials in its environment, then checks the mock's state and journal.",
+        epilog=exitcodes.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument("vendor", metavar="VENDOR")
     verify.add_argument(
@@ -79,12 +96,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     verify.add_argument("--faults", metavar="PLAN", help="fault plan: a JSON list of fault rules")
     verify.add_argument(
-        "--examples", type=int, help="generate N catalogues and fault plans; shrink a failure"
+        "--examples", type=at_least(1), help="generate N catalogues and fault plans; shrink a failure"
     )
     verify.add_argument("--seed", type=int, default=0, help="seed for generation (0)")
-    verify.add_argument("--timeout", type=float, default=120.0, help="seconds per command run (120)")
     verify.add_argument(
-        "--shrink-seconds", type=float, default=60.0, help="time to spend shrinking a failure (60)"
+        "--timeout", type=at_least(0.001, float), default=120.0, help="seconds per command run (120)"
+    )
+    verify.add_argument(
+        "--shrink-seconds",
+        type=at_least(0, float),
+        default=60.0,
+        help="time to spend shrinking a failure (60)",
     )
     verify.add_argument(
         "--artifacts",
@@ -129,9 +151,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as exc:
         Console(stderr=True).print(f"[red]error:[/] {exc.args[0]}")
         return 2
-    except KeyboardInterrupt:  # harness.exitcodes.INTERRUPTED
+    except KeyboardInterrupt:  # a command without its own clean-up (check and verify have theirs)
         Console(stderr=True).print("interrupted")
-        return 130
+        return exitcodes.INTERRUPTED
+    except UsageError as exc:
+        sys.stderr.write(f"catalog-harness {args.command}: error: {exc}\n")
+        return exitcodes.USAGE
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("catalog-harness")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _port(text: str) -> int:
@@ -223,83 +257,106 @@ def _serve(args: argparse.Namespace) -> int:
 
 # -- check -------------------------------------------------------------------------------------------------
 def _check(args: argparse.Namespace) -> int:
-    from .conformance import run_contract
+    from .arguments import output_file
+    from .conformance import MODES, run_contract
+    from .failure_text import described
     from .html_report import Timeline, write_html
     from .properties import CHECKS
     from .report import Result, print_results, to_json, write_junit
     from .runner import property_run
 
     names = _selected(args.vendors)
-    console = Console(stderr=True)
+    output_file("--junit", args.junit)
+    output_file("--html", args.html)
+    console = terminal.console(stderr=True)
     results: list[Result] = []
     timelines: list[Timeline] = []
     started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        for name in names:
-            harness = vendors.get(name)
-            for contract, auth, excluded in (
-                (name, None, None),
-                ("control", lambda case: {}, vendors.CONTROL_EXCLUDED_CHECKS),
-            ):
-                task = progress.add_task(f"{name}: {contract} contract", total=None)
-                run = run_contract(
+    interrupted: int | None = None  # the exit code of a run stopped by a signal
+    interrupts = Interrupts().__enter__()
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress:
+            for name in names:
+                harness = vendors.get(name)
+                for contract, auth, excluded in (
+                    (name, None, None),
+                    ("control", lambda case: {}, vendors.CONTROL_EXCLUDED_CHECKS),
+                ):
+                    suite = "contract" if contract == name else "control contract"
+                    total = _operation_count(contract) * len(MODES) if console.is_terminal else None
+                    task = progress.add_task(f"{name}: {suite}", total=total)
+
+                    def record(r: Any, t: Any = task, s: str = suite) -> None:
+                        results.append(r.as_result(s))  # as it comes: an interrupted run keeps it
+                        progress.advance(t)
+                        interrupts.checkpoint()
+
+                    run = run_contract(
+                        harness,
+                        contract,
+                        auth=auth,
+                        excluded_checks=excluded,
+                        max_examples=args.contract_examples,
+                        seed=args.seed,
+                        on_result=record,
+                    )
+                    progress.remove_task(task)
+                    console.print(f"{name}: {suite}: {sum(r.ok for r in run.results)}/{len(run.results)} ok")
+                if harness.adapter is None:
+                    continue
+                task = progress.add_task(f"{name}: property run", total=args.examples)
+                began = time.perf_counter()
+                outcome = property_run(
                     harness,
-                    contract,
-                    auth=auth,
-                    excluded_checks=excluded,
-                    max_examples=args.contract_examples,
-                    seed=args.seed,
-                    on_result=lambda r, t=task: progress.advance(t),
+                    args.examples,
+                    args.seed,
+                    on_example=lambda n, t=task: (progress.update(t, completed=n), interrupts.checkpoint()),
                 )
                 progress.remove_task(task)
-                suite = "contract" if contract == name else "control contract"
-                results.extend(r.as_result(suite) for r in run.results)
-                if not args.json:
-                    console.print(f"{name}: {suite}: {sum(r.ok for r in run.results)}/{len(run.results)} ok")
-            if harness.adapter is None:
-                continue
-            task = progress.add_task(f"{name}: property run", total=args.examples)
-            began = time.perf_counter()
-            outcome = property_run(
-                harness,
-                args.examples,
-                args.seed,
-                on_example=lambda n, t=task: progress.update(t, completed=n),
-            )
-            progress.remove_task(task)
-            seconds = time.perf_counter() - began
-            label = "minimal failing example" if not outcome.ok else "last example"
-            timelines.append(Timeline(name, label, outcome.journal))
-            check_names = [*CHECKS, *harness.property_checks]
-            for check_name, ok in outcome.check_status(check_names).items():
-                failures = [dict(f.as_dict(), text=str(f)) for f in outcome.failures if f.check == check_name]
-                results.append(
-                    Result(
-                        name,
-                        "property",
-                        check_name,
-                        ok,
-                        seconds / len(check_names),
-                        outcome.error if not ok and outcome.error else None,
-                        failures,
-                        extra={"examples": outcome.examples, "scenario": outcome.scenario, "timeline": label},
+                seconds = time.perf_counter() - began
+                label = "minimal failing example" if not outcome.ok else "last example"
+                timelines.append(Timeline(name, label, outcome.journal))
+                check_names = [*CHECKS, *harness.property_checks]
+                for check_name, ok in outcome.check_status(check_names).items():
+                    failures = [
+                        described(f, outcome.journal) for f in outcome.failures if f.check == check_name
+                    ]
+                    results.append(
+                        Result(
+                            name,
+                            "property",
+                            check_name,
+                            ok,
+                            seconds / len(check_names),
+                            outcome.error if not ok and outcome.error else None,
+                            failures,
+                            extra={
+                                "examples": outcome.examples,
+                                "scenario": outcome.scenario,
+                                "timeline": label,
+                            },
+                        )
                     )
-                )
-            if not args.json:
                 console.print(
                     f"{name}: property run: {outcome.examples} examples, "
                     f"{'all checks pass' if outcome.ok else 'FAILED'}"
                 )
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: keep what ran, say the run is partial
+        interrupted = exc.exit_code if isinstance(exc, Interrupted) else exitcodes.INTERRUPTED
+        console.print("interrupted: writing the results so far")
+    finally:
+        interrupts.__exit__()
+    seconds = round(time.perf_counter() - started, 2)
     if args.junit:
-        write_junit(args.junit, results, "catalog-harness check")
+        write_junit(args.junit, results, "catalog-harness check", interrupted=bool(interrupted))
     if args.html:
         write_html(
             args.html,
@@ -307,6 +364,7 @@ def _check(args: argparse.Namespace) -> int:
             results,
             timelines,
             {"vendors": ", ".join(names), "seed": args.seed},
+            interrupted=bool(interrupted),
         )
     if args.json:
         print(
@@ -315,20 +373,36 @@ def _check(args: argparse.Namespace) -> int:
                 command="check",
                 vendors=names,
                 seed=args.seed,
-                seconds=round(time.perf_counter() - started, 2),
+                seconds=seconds,
+                interrupted=bool(interrupted),
             )
         )
     else:
-        out = Console(width=max(140, Console().width))  # room for every check column
+        out = terminal.console(min_width=140)  # room for every check column on a terminal
         _summarise(out, results)
         failed = [r for r in results if not r.ok]
         if failed:
             print_results(out, failed, "failures")
         out.print(
-            f"{len(results) - len(failed)} passed, {len(failed)} failed "
-            f"in {time.perf_counter() - started:.1f}s"
+            f"{len(results) - len(failed)} passed, {len(failed)} failed in {seconds:.1f}s"
+            + (" (interrupted)" if interrupted else "")
         )
-    return 0 if all(r.ok for r in results) else 1
+    if interrupted:
+        return interrupted
+    return exitcodes.OK if all(r.ok for r in results) else exitcodes.FAILED
+
+
+def _operation_count(contract: str) -> int:
+    """Operations in a contract, for a progress bar's total (schemathesis runs each once per mode)."""
+    from pathlib import Path
+
+    import yaml
+
+    import contracts
+
+    document = yaml.safe_load(Path(contracts.path(contract)).read_text(encoding="utf-8"))
+    verbs = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    return sum(1 for item in (document.get("paths") or {}).values() for verb in item if verb in verbs)
 
 
 # -- contract ----------------------------------------------------------------------------------------------
@@ -355,72 +429,90 @@ def _drift(args: argparse.Namespace) -> int:
 # -- verify ------------------------------------------------------------------------------------------------
 def _verify(args: argparse.Namespace) -> int:
     import shlex
+    import signal
     from pathlib import Path
 
+    from . import arguments
     from .catalog import CatalogError, read_catalog
     from .html_report import Timeline, write_html
     from .report import print_results, to_json, write_junit
     from .verify import (
         Example,
+        generated_catalogue,
         generated_example,
-        load_faults,
-        load_state,
         replay_files,
         verify_examples,
         verify_once,
     )
 
-    console = Console(stderr=True)
+    console = terminal.console(stderr=True)
     harness = vendors.get(args.vendor)
     command = args.user_command
     if not command:
-        console.print("[red]error:[/] give the command to verify after --, e.g. -- node sync.mjs")
-        return 2
+        raise UsageError("give the command to verify after --, e.g. -- node sync.mjs")
     if harness.adapter is None:
-        console.print(f"[red]error:[/] {args.vendor} has no checks to verify with")
-        return 2
+        raise UsageError(f"{args.vendor} has no checks to verify with")
+    arguments.output_file("--junit", args.junit)
+    arguments.output_file("--html", args.html)
+    if args.examples:  # a failure is saved there
+        arguments.output_dir("--artifacts", args.artifacts)
+    faults = arguments.fault_plan(args.faults) if args.faults else []
+    existing, state = arguments.vendor_state(harness, args.state) if args.state else ([], None)
     try:
-        faults = load_faults(Path(args.faults)) if args.faults else []
-        existing, state = load_state(Path(args.state)) if args.state else ([], None)
         source = read_catalog(args.catalog) if args.catalog else None
     except (OSError, ValueError, CatalogError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        return 2
-    echo = sys.stderr if args.json else sys.stdout  # the command's output passes through
+        raise UsageError(f"argument --catalog: {exc}") from None
+    problem = arguments.runnable(command)
+    if problem:  # nothing to judge: say so once, run no checks
+        return _inconclusive(args, console, problem)
+    # The command's output passes through, each line marked as the command's own.
+    echo = _Prefixed(sys.stderr if args.json else sys.stdout, f"  {Path(command[0]).name} | ")
     started = time.perf_counter()
     replay: dict[str, Any] = {}
-    if args.examples:
-        console.print(f"{args.vendor}: {args.examples} generated examples (seed {args.seed}) of {command[0]}")
-        outcome = verify_examples(
-            harness,
-            command,
-            args.examples,
-            args.seed,
-            timeout=args.timeout,
-            echo=echo,
-            faults=faults if args.faults else None,
-            shrink_seconds=args.shrink_seconds,
-            on_example=lambda n, r: console.print(
-                f"  example {n}: {'ok' if r.ok else 'FAILED'} "
-                f"({len(r.record.source)} products, {len(r.record.requests())} requests)"
-            ),
-        )
-        result, example = outcome.result, outcome.example
-        if result is None or example is None:
-            console.print("[red]error:[/] no example ran")
-            return 2
-        if not result.ok:
-            files, line = replay_files(Path(args.artifacts), harness, example, command)
-            replay = {"files": [str(f) for f in files], "command": line}
-    else:
-        if not args.state:  # a generated vendor state that overlaps the catalogue, given or generated
-            generated = generated_example(harness, args.seed, source)
-            source, existing = generated.source, generated.existing
-        assert source is not None
-        example = Example(source, existing, state, faults)
-        held = f"{len(existing)} products" if state is None else "a snapshot"
-        console.print(f"{args.vendor}: {len(source)} products in the catalogue, {held} at the vendor")
-        result = verify_once(harness, example, command, timeout=args.timeout, echo=echo)
+    interrupts = Interrupts().__enter__()
+    try:
+        if args.examples:
+            console.print(
+                f"{args.vendor}: {args.examples} generated examples (seed {args.seed}) of {command[0]}"
+            )
+            phases = _Phases(console, args.examples)
+            outcome = verify_examples(
+                harness,
+                command,
+                args.examples,
+                args.seed,
+                timeout=args.timeout,
+                echo=echo,
+                faults=faults if args.faults else None,
+                shrink_seconds=args.shrink_seconds,
+                on_example=lambda n, r: (phases.report(n, r), interrupts.checkpoint()),
+            )
+            result, example = outcome.result, outcome.example
+            phases.done(result)
+            if result is None or example is None:
+                return _inconclusive(args, console, "no example ran")
+            if not result.ok:
+                files, line = replay_files(Path(args.artifacts), harness, example, command)
+                replay = {"files": [str(f) for f in files], "command": line}
+        else:
+            if not args.state:  # a generated vendor state that overlaps the catalogue, given or generated
+                generated = generated_example(harness, args.seed, source)
+                source, existing = generated.source, generated.existing
+            elif source is None:  # the vendor state is given: generate only the catalogue
+                source = generated_catalogue(args.seed)
+            example = Example(source, existing, state, faults)
+            held = _products(len(existing)) if state is None else "a snapshot"
+            console.print(f"{args.vendor}: {_products(len(source))} in the catalogue, {held} at the vendor")
+            result = verify_once(harness, example, command, timeout=args.timeout, echo=echo)
+    except KeyboardInterrupt as exc:  # the command's process group is already killed (run_command)
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        console.print(f"interrupted by {signal.Signals(signum).name}: the command was stopped; no verdict")
+        return 128 + signum
+    finally:
+        interrupts.__exit__()
+    not_started = next((r.not_started for r in result.runs if r.not_started), None)
+    if not_started:
+        return _inconclusive(args, console, not_started)
     seconds = time.perf_counter() - started
     results = _verify_results(result, seconds)
     if args.junit:
@@ -450,30 +542,79 @@ def _verify(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print_results(
-            Console(width=max(140, Console().width)), results, f"verify {args.vendor}: {command[0]}"
-        )
+        print_results(terminal.console(min_width=140), results, f"verify {args.vendor}: {command[0]}")
+        console.print(f"in {seconds:.1f}s")
         if replay:
             console.print("minimal failing example saved: " + ", ".join(replay["files"]))
             console.print("replay it with:")
             console.print(replay["command"], markup=False, highlight=False, soft_wrap=True)
-    return 0 if result.ok else 1
+    return exitcodes.OK if result.ok else exitcodes.FAILED
+
+
+class _Prefixed:
+    """A stream that starts every line written to it with a prefix."""
+
+    def __init__(self, stream: Any, prefix: str) -> None:
+        self.stream, self.prefix = stream, prefix
+
+    def write(self, text: str) -> None:
+        self.stream.write("".join(self.prefix + line for line in text.splitlines(keepends=True)))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+class _Phases:
+    """Labels each run of `verify --examples`: generated examples until one fails, then shrinking."""
+
+    def __init__(self, console: Console, examples: int) -> None:
+        self.console, self.examples = console, examples
+        self.generated = self.shrinking = 0
+        self.failed = False
+
+    def report(self, n: int, result: Any) -> None:
+        if self.failed:
+            self.shrinking += 1
+            label = f"shrinking, try {self.shrinking}"
+        else:
+            self.generated += 1
+            label = f"example {self.generated}/{self.examples}"
+        what = f"{_products(len(result.record.source))}, {_requests(len(result.record.requests()))}"
+        self.console.print(f"{label}: {'ok' if result.ok else 'FAILED'} ({what})")
+        self.failed = self.failed or not result.ok
+
+    def done(self, result: Any) -> None:
+        if result is not None and not result.ok:
+            self.console.print(
+                f"minimal failing example: {_products(len(result.record.source))}, "
+                f"{_requests(len(result.record.requests()))} (after {self.shrinking} shrinking tries)"
+            )
+
+
+def _products(n: int) -> str:
+    return f"{n} product{'s' if n != 1 else ''}"
+
+
+def _requests(n: int) -> str:
+    return f"{n} request{'s' if n != 1 else ''}"
+
+
+def _inconclusive(args: argparse.Namespace, console: Console, reason: str) -> int:
+    """No verdict: one line (and with --json, the same as JSON), no checks run, exit 3."""
+    from .report import to_json
+
+    console.print(f"inconclusive: {reason}", markup=False, highlight=False)
+    if args.json:
+        print(to_json([], command="verify", vendor=args.vendor, argv=args.user_command, inconclusive=reason))
+    return exitcodes.INCONCLUSIVE
 
 
 def _verify_results(result: Any, seconds: float) -> list[Any]:
     """One Result per check; each failure names the product, field and the request it points at."""
+    from .failure_text import described
     from .report import Result
 
-    by_seq = {e["seq"]: e for e in result.record.journal}
-
-    def described(failure: Any) -> dict[str, Any]:
-        entry = by_seq.get(failure.entry)
-        request = (
-            f"{entry['method']} {entry['path']} → {entry['status']}" if entry and "method" in entry else None
-        )
-        text = str(failure) + (f" ({request})" if request else "")
-        return dict(failure.as_dict(), request=request, text=text)
-
+    journal = result.record.journal + result.record.second_journal
     names = list(result.failures)
     return [
         Result(
@@ -482,7 +623,7 @@ def _verify_results(result: Any, seconds: float) -> list[Any]:
             name,
             not result.failures[name],
             seconds / len(names),
-            failures=[described(f) for f in result.failures[name]],
+            failures=[described(f, journal) for f in result.failures[name]],
         )
         for name in names
     ]

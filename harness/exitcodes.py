@@ -17,3 +17,13 @@ MEANINGS = {
     DRIFT: "drift",
     INTERRUPTED: "interrupted",
 }
+
+HELP = """exit codes:
+  0    every check passed
+  1    a check failed
+  2    usage: bad arguments or input files, nothing ran
+  3    inconclusive: the run could not tell (e.g. the command never started)
+  4    credentials rejected
+  5    drift from the contract
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)
+"""  # shown by --help

@@ -1,24 +1,33 @@
-"""One self-contained HTML page: results per vendor, suite and check, and the journal timelines behind them.
+"""One self-contained HTML page: a vendor-by-check matrix, results per vendor, and the journal timelines.
 
-The page has inline CSS and a small inline script, and loads nothing (no fonts, scripts or images), so it
-can be attached to a CI run and opened anywhere. Everything from a run (SKUs, bodies, messages) is escaped.
-It reads without the script too: failing checks are expanded, request and response bodies are collapsed.
+The page is rendered from Jinja2 templates (harness/templates/) with autoescape on, so everything from a
+run (SKUs, bodies, messages) is escaped by the template engine, not by hand. The CSS and the small
+script are inlined and the page loads nothing (no fonts, scripts or images): it can be attached to a
+CI run and opened anywhere. It reads without the script too: failing checks are expanded, passing
+contract operations and bodies are collapsed.
+
+This module builds plain data for the templates (what a row says and how it is classed); the
+templates only lay it out.
 
 Anchors: a timeline row is `#<vendor>-<label-slug>-seq-<n>`; a failure's journal entry links to the row
 of the first timeline of its vendor that holds that entry (or of the timeline whose label is
-`result.extra["timeline"]`).
+`result.extra["timeline"]`). A check row is `#<vendor>-<suite>-<check>`, a contract suite
+`#<vendor>-<suite>`, a vendor `#vendor-<vendor>`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from .report import Result
 
@@ -30,6 +39,7 @@ SHORT_BODY_CHARS = 200
 WAIT_SECONDS = 1.0  # a clock jump at least this long between entries gets a "wait" row
 _PRETTY_LIMIT = 20_000  # bodies up to this size are pretty-printed when they are JSON
 _SE_SKIP = frozenset({"seq", "type", "kind", "time", "request_seq"})
+_PLURALS = {"retry": "retries", "entry": "entries", "side effect": "side effects"}
 
 
 @dataclass
@@ -46,26 +56,62 @@ class Timeline:
     entries: list[dict]
 
 
+def counted(n: int, word: str) -> str:
+    """'1 retry', '2 retries', '0 failures': the number with the word in the right number."""
+    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
+
+
+def breakable(name: str) -> Markup:
+    """A check name that may wrap after its underscores (the matrix's headers stay narrow)."""
+    return Markup("_<wbr>").join(escape(part) for part in str(name).split("_"))
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("harness", "templates"),
+        autoescape=select_autoescape(["html.j2"], default_for_string=True),
+        undefined=StrictUndefined,  # a typo in a template fails the render, not the reader
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["counted"] = counted
+    env.filters["breakable"] = breakable
+    # CSS and script go in verbatim, not parsed as templates (a "{#" in them would start a comment).
+    env.globals["inline"] = lambda name: Markup(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+    return env
+
+
 def render_html(
-    title: str, results: list[Result], timelines: list[Timeline], meta: dict[str, Any] | None = None
+    title: str,
+    results: list[Result],
+    timelines: list[Timeline],
+    meta: dict[str, Any] | None = None,
+    *,
+    interrupted: bool = False,
 ) -> str:
     sections = _timeline_ids(timelines)
     refs = _references(results, timelines, sections)
     failed = sum(1 for r in results if not r.ok)
-    parts = [
-        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{_e(title)}</title><style>{_CSS}</style><script>{_RECORDER_JS}</script></head>",
-        "<body>",
-        _header(title, results, failed, meta or {}),
-        _nav(results, timelines, sections),
-        "<main>",
-        _results(results, timelines, sections),
-        *(_timeline(t, sections[i], refs.get(i, {})) for i, t in enumerate(timelines)),
-        "</main>",
-        f"<script>{_MAIN_JS}</script></body></html>\n",
-    ]
-    return "\n".join(parts)
+    vendors = _group(results, lambda r: r.vendor)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            verdict="interrupted" if interrupted else "fail" if failed else "pass",
+            interrupted=interrupted,
+            passed=len(results) - failed,
+            failed=failed,
+            total=len(results),
+            meta=[(str(k), _text(v)) for k, v in (meta or {}).items()],
+            matrix=_matrix(results),
+            nav=[(f"vendor-{slug(v)}", v, any(not r.ok for r in rs)) for v, rs in vendors.items()]
+            + [(sections[i], f"{t.vendor} · {t.label}", None) for i, t in enumerate(timelines)],
+            vendors=[_vendor(v, items, timelines, sections) for v, items in vendors.items()],
+            timelines=[_timeline(t, sections[i], refs.get(i, {})) for i, t in enumerate(timelines)],
+        )
+    )
 
 
 def write_html(
@@ -74,10 +120,12 @@ def write_html(
     results: list[Result],
     timelines: list[Timeline],
     meta: dict[str, Any] | None = None,
+    *,
+    interrupted: bool = False,
 ) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(title, results, timelines, meta), encoding="utf-8")
+    target.write_text(render_html(title, results, timelines, meta, interrupted=interrupted), encoding="utf-8")
 
 
 def slug(text: str) -> str:
@@ -87,6 +135,15 @@ def slug(text: str) -> str:
 
 def row_id(section: str, seq: Any) -> str:
     return f"{section}-seq-{seq}"
+
+
+def check_id(result: Result) -> str:
+    return f"{slug(result.vendor)}-{slug(result.suite)}-{slug(result.name)}"
+
+
+def is_operation_suite(suite: str) -> bool:
+    """Contract suites hold one result per operation and mode; the others one per named check."""
+    return "contract" in suite
 
 
 # -- linking failures to timeline rows ---------------------------------------------------------------------
@@ -101,21 +158,15 @@ def _timeline_ids(timelines: list[Timeline]) -> list[str]:
     return ids
 
 
-def _target(
-    result: Result, seq: Any, timelines: list[Timeline], sections: list[str]
-) -> tuple[int, str] | None:
-    """(timeline index, row anchor) for a failure's journal entry, or None when no timeline holds it."""
+def _target(result: Result, seq: Any, timelines: list[Timeline], sections: list[str]) -> str | None:
+    """The anchor of the timeline row for a failure's journal entry, or None when no timeline holds it."""
     if seq is None:
         return None
     wanted = result.extra.get("timeline") if isinstance(result.extra, dict) else None
-    candidates = [
-        i
-        for i, t in enumerate(timelines)
-        if t.vendor == result.vendor and (wanted is None or t.label == wanted)
-    ]
-    for i in candidates:
-        if any(e.get("seq") == seq for e in timelines[i].entries):
-            return i, row_id(sections[i], seq)
+    for i, t in enumerate(timelines):
+        mine = t.vendor == result.vendor and (wanted is None or t.label == wanted)
+        if mine and any(e.get("seq") == seq for e in t.entries):
+            return row_id(sections[i], seq)
     return None
 
 
@@ -123,133 +174,163 @@ def _references(
     results: list[Result], timelines: list[Timeline], sections: list[str]
 ) -> dict[int, dict[Any, list[str]]]:
     """timeline index -> seq -> short descriptions of the failures that point at that entry."""
+    index = {section: i for i, section in enumerate(sections)}
     refs: dict[int, dict[Any, list[str]]] = {}
     for r in results:
         for failure in r.failures:
-            target = _target(r, failure.get("entry"), timelines, sections)
-            if target is not None:
+            anchor = _target(r, failure.get("entry"), timelines, sections)
+            if anchor is not None:
                 what = failure.get("check") or r.name
                 if failure.get("sku") is not None:
                     what += f" ({failure['sku']})"
-                refs.setdefault(target[0], {}).setdefault(failure["entry"], []).append(what)
+                section = anchor.rsplit("-seq-", 1)[0]
+                refs.setdefault(index[section], {}).setdefault(failure["entry"], []).append(what)
     return refs
 
 
-# -- header and results ----------------------------------------------------------------------------------
-def _header(title: str, results: list[Result], failed: int, meta: dict[str, Any]) -> str:
-    passed = len(results) - failed
-    verdict = "fail" if failed else "pass"
-    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(_text(v))}</dd>" for k, v in meta.items())
-    return (
-        f"<header class='{verdict}'><h1>{_e(title)}</h1>"
-        f"<p class='counts'><span class='n-pass'>{passed} passed</span>, "
-        f"<span class='n-fail'>{failed} failed</span> &middot; {len(results)} checks</p>"
-        + (f"<dl class='meta'>{rows}</dl>" if rows else "")
-        + "<div class='tools'><label>Filter <input id='filter' type='search' "
-        "placeholder='SKU, path, status, check…' autocomplete='off'></label> "
-        "<label><input id='failonly' type='checkbox'> failures only</label>"
-        "<span id='filtercount' aria-live='polite'></span></div></header>"
-    )
-
-
-def _nav(results: list[Result], timelines: list[Timeline], sections: list[str]) -> str:
-    links = [
-        f"<a href='#vendor-{slug(v)}' class='{'fail' if any(not r.ok for r in rs) else 'pass'}'>{_e(v)}</a>"
-        for v, rs in _group(results, lambda r: r.vendor).items()
-    ]
-    links += [
-        f"<a href='#{sections[i]}' class='tl'>{_e(t.vendor)} &middot; {_e(t.label)}</a>"
-        for i, t in enumerate(timelines)
-    ]
-    return f"<nav>{' '.join(links)}</nav>" if links else ""
-
-
-def _results(results: list[Result], timelines: list[Timeline], sections: list[str]) -> str:
-    if not results:
-        return "<section class='results'><p class='empty'>No results.</p></section>"
-    out = []
+# -- matrix and results ------------------------------------------------------------------------------------
+def _matrix(results: list[Result]) -> dict[str, Any]:
+    """Rows of vendors, columns of checks (and one per contract suite), each cell linking to its detail."""
+    columns: list[tuple[str, str]] = []  # (suite, check name or "" for a whole contract suite)
+    for r in results:
+        column = (r.suite, "") if is_operation_suite(r.suite) else (r.suite, r.name)
+        if column not in columns:
+            columns.append(column)
+    columns.sort(key=lambda c: not c[1])  # checks first, then one column per contract suite
+    rows = []
     for vendor, items in _group(results, lambda r: r.vendor).items():
-        bad = sum(1 for r in items if not r.ok)
-        out.append(
-            f"<section class='vendor{' has-fail' if bad else ''}' id='vendor-{slug(vendor)}'>"
-            f"<h2>{_e(vendor)} <small>{len(items) - bad} passed, {bad} failed</small></h2>"
-        )
-        own = [
-            f"<a href='#{sections[i]}'>{_e(t.label)}</a>"
-            for i, t in enumerate(timelines)
-            if t.vendor == vendor
-        ]
-        if own:
-            out.append(f"<p class='note'>Timelines: {', '.join(own)}</p>")
-        for suite, checks in _group(items, lambda r: r.suite).items():
-            out.append(
-                f"<h3>{_e(suite)}</h3><table class='checks'><thead><tr><th>check</th><th>result</th>"
-                "<th class='num'>time</th></tr></thead><tbody>"
+        cells = []
+        for suite, name in columns:
+            mine = [r for r in items if r.suite == suite and (not name or r.name == name)]
+            if not mine:
+                cells.append(None)
+            elif name:
+                r = mine[0]
+                cells.append(
+                    {
+                        "ok": r.ok,
+                        "text": "pass"
+                        if r.ok
+                        else counted(len(r.failures), "failure")
+                        if r.failures
+                        else "FAIL",
+                        "href": check_id(r),
+                    }
+                )
+            else:
+                bad = sum(not r.ok for r in mine)
+                cells.append(
+                    {
+                        "ok": not bad,
+                        "text": f"{len(mine)} pass" if not bad else f"{bad} of {len(mine)} fail",
+                        "href": f"{slug(vendor)}-{slug(suite)}",
+                    }
+                )
+        rows.append({"vendor": vendor, "href": f"vendor-{slug(vendor)}", "cells": cells})
+    return {"columns": [name or suite for suite, name in columns], "rows": rows}
+
+
+def _vendor(
+    vendor: str, items: list[Result], timelines: list[Timeline], sections: list[str]
+) -> dict[str, Any]:
+    suites = []
+    for suite, results in _group(items, lambda r: r.suite).items():
+        bad = [r for r in results if not r.ok]
+        seconds = sum(r.seconds for r in results)
+        if is_operation_suite(suite):
+            suites.append(
+                {
+                    "kind": "operations",
+                    "name": suite,
+                    "id": f"{slug(vendor)}-{slug(suite)}",
+                    "passed": len(results) - len(bad),
+                    "failed": len(bad),
+                    "seconds": seconds,
+                    "failing": [_operation(r) for r in bad],
+                    "passing": [_operation(r) for r in results if r.ok],
+                }
             )
-            for r in checks:
-                out.append(_check_rows(r, timelines, sections))
-            out.append("</tbody></table>")
-        out.append("</section>")
-    return "\n".join(out)
+        else:
+            examples = next((r.extra.get("examples") for r in results if r.extra.get("examples")), None)
+            suites.append(
+                {
+                    "kind": "checks",
+                    "name": suite,
+                    "id": f"{slug(vendor)}-{slug(suite)}",
+                    "passed": len(results) - len(bad),
+                    "failed": len(bad),
+                    "seconds": seconds,
+                    "examples": examples,
+                    "checks": [_check(r, timelines, sections) for r in results],
+                }
+            )
+    suites.sort(key=lambda s: (s["kind"] == "operations", -s["failed"] if s["kind"] == "operations" else 0))
+    bad = sum(1 for r in items if not r.ok)
+    return {
+        "name": vendor,
+        "id": f"vendor-{slug(vendor)}",
+        "passed": len(items) - bad,
+        "failed": bad,
+        "suites": suites,
+        "timelines": [(sections[i], t.label) for i, t in enumerate(timelines) if t.vendor == vendor],
+    }
 
 
-def _check_rows(r: Result, timelines: list[Timeline], sections: list[str]) -> str:
-    verdict = "<span class='ok'>pass</span>" if r.ok else "<span class='bad'>FAIL</span>"
-    head = (
-        f"<tr class='check {'c-pass' if r.ok else 'c-fail'}' data-ok='{int(r.ok)}'><td>{_e(r.name)}</td>"
-        f"<td>{verdict}</td><td class='num'>{r.seconds:.1f}s</td></tr>"
-    )
-    if r.ok and not r.detail:
-        return head
-    body: list[str] = []
-    if r.failures:
-        body.append(
-            "<table class='failures'><thead><tr><th>check</th><th>SKU</th><th>field</th>"
-            "<th>message</th><th>journal</th></tr></thead><tbody>"
+def _operation(r: Result) -> dict[str, Any]:
+    extra = r.extra if isinstance(r.extra, dict) else {}
+    return {
+        "id": check_id(r),
+        "name": r.name,
+        "ok": r.ok,
+        "examples": extra.get("examples"),
+        "note": extra.get("note"),
+        "seconds": r.seconds,
+        "detail": r.detail,
+    }
+
+
+def _check(r: Result, timelines: list[Timeline], sections: list[str]) -> dict[str, Any]:
+    extra = {k: v for k, v in (r.extra or {}).items() if v not in (None, "", [], {})}
+    return {
+        "id": check_id(r),
+        "name": r.name,
+        "ok": r.ok,
+        "count": len(r.failures),
+        "groups": _failure_groups(r, timelines, sections),
+        "hidden": max(0, len(r.failures) - MAX_FAILURES),
+        "detail": r.detail,
+        "extra": _pretty(extra) if extra else None,
+    }
+
+
+def _failure_groups(r: Result, timelines: list[Timeline], sections: list[str]) -> list[dict[str, Any]]:
+    """The failures of one check, grouped by product in the order products first appear."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for failure in r.failures[:MAX_FAILURES]:
+        seq = failure.get("entry")
+        sku = failure.get("sku")
+        groups.setdefault("" if sku is None else str(sku), []).append(
+            {
+                "check": failure.get("check") or r.name,
+                "field": failure.get("field"),
+                "message": failure.get("message") or failure.get("text") or _text(failure),
+                "request": failure.get("request"),
+                "seq": seq,
+                "href": _target(r, seq, timelines, sections),
+            }
         )
-        for failure in r.failures[:MAX_FAILURES]:
-            body.append(_failure_row(r, failure, timelines, sections))
-        body.append("</tbody></table>")
-        if len(r.failures) > MAX_FAILURES:
-            body.append(f"<p class='note'>{len(r.failures) - MAX_FAILURES} more failures not shown.</p>")
-    if r.detail:
-        body.append(f"<pre class='detail'>{_e(r.detail)}</pre>")
-    if r.extra:
-        body.append(
-            f"<details class='extra'><summary>extra</summary><pre>{_e(_pretty(r.extra))}</pre></details>"
-        )
-    count = f"{len(r.failures)} failure{'s' if len(r.failures) != 1 else ''}" if r.failures else "details"
-    return (
-        head + f"<tr class='more {'c-pass' if r.ok else 'c-fail'}' data-ok='{int(r.ok)}'><td colspan='3'>"
-        f"<details{'' if r.ok else ' open'}><summary>{count}</summary>{''.join(body)}</details></td></tr>"
-    )
-
-
-def _failure_row(r: Result, failure: dict[str, Any], timelines: list[Timeline], sections: list[str]) -> str:
-    seq = failure.get("entry")
-    target = _target(r, seq, timelines, sections)
-    if target is not None:
-        entry = f"<a class='seq' href='#{target[1]}'>#{_e(seq)}</a>"
-    else:
-        entry = f"#{_e(seq)}" if seq is not None else ""
-    message = failure.get("message") or failure.get("text") or _text(failure)
-    return (
-        f"<tr><td>{_e(failure.get('check') or r.name)}</td><td class='sku'>{_opt(failure.get('sku'))}</td>"
-        f"<td>{_opt(failure.get('field'))}</td><td class='msg'>{_e(message)}</td><td>{entry}</td></tr>"
-    )
+    return [{"sku": sku or None, "failures": rows} for sku, rows in groups.items()]
 
 
 # -- timelines ---------------------------------------------------------------------------------------------
-def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> str:
+def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> dict[str, Any]:
     entries = sorted(t.entries, key=lambda e: (e.get("seq") is None, e.get("seq") or 0))
-    shown = [i for i, e in enumerate(entries) if i < MAX_ROWS or e.get("seq") in refs]
-    requests = [e for e in entries if e.get("type") == "request"]
+    shown = {i for i, e in enumerate(entries) if i < MAX_ROWS or e.get("seq") in refs}
     start = entries[0].get("time") if entries else None
-    rows: list[str] = []
+    rows: list[dict[str, Any]] = []
     previous: dict | None = None  # the entry before, for wait rows (shown or not)
     last_request: dict | None = None
-    streak, last_signature = 0, None
-    shown_set, last_shown = set(shown), -1
+    streak, last_signature, last_shown = 0, None, -1
     budget = _Budget()
     stats = {"429": 0, "retries": 0, "faults": 0, "webhooks": 0, "waited": 0.0}
     for i, entry in enumerate(entries):
@@ -264,15 +345,16 @@ def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> str:
         gap = _gap(previous, entry)
         if gap is not None:
             stats["waited"] += gap
-        if i in shown_set:
+        if i in shown:
             if i - last_shown > 1:
-                rows.append(_omitted(i - last_shown - 1))
+                rows.append({"kind": "omitted", "count": i - last_shown - 1})
             if gap is not None:
                 rows.append(_wait_row(gap, last_request))
+            referenced = refs.get(entry.get("seq"))
             if kind == "request":
-                rows.append(_request_row(entry, section, start, retry, refs.get(entry.get("seq")), budget))
+                rows.append(_request_row(entry, section, start, retry, referenced, budget))
             else:
-                rows.append(_side_effect_row(entry, section, start, refs.get(entry.get("seq")), budget))
+                rows.append(_side_effect_row(entry, section, start, referenced, budget))
             last_shown = i
         if kind == "request":
             stats["429"] += entry.get("status") == 429
@@ -283,31 +365,21 @@ def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> str:
             stats["webhooks"] += 1
         previous = entry
     if entries and last_shown < len(entries) - 1:
-        rows.append(_omitted(len(entries) - 1 - last_shown))
-    span = (entries[-1].get("time") or 0) - (start or 0) if entries else 0.0
-    summary = (
-        f"{len(requests)} requests, {len(entries) - len(requests)} side effects &middot; "
-        f"{stats['429']} &times; 429 &middot; {stats['retries']} retries &middot; "
-        f"{stats['faults']} injected faults &middot; {stats['webhooks']} webhook attempts &middot; "
-        f"{span:.3f} s on the clock, {stats['waited']:.3f} s of it waiting"
-    )
-    cap = (
-        f"<p class='note'>Long timeline: the first {MAX_ROWS} of {len(entries)} entries are shown, plus "
-        "entries a failure points at.</p>"
-        if len(entries) > MAX_ROWS
-        else ""
-    )
-    table = (
-        "<table class='timeline'><thead><tr><th>#</th><th class='num'>t</th><th>method</th><th>path</th>"
-        "<th>status</th><th class='num'>rate limit</th><th>notes</th><th>bodies</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        if entries
-        else "<p class='empty'>No journal entries.</p>"
-    )
-    return (
-        f"<section class='tl' id='{section}'><h2>Timeline: {_e(t.vendor)} &middot; {_e(t.label)}</h2>"
-        f"<p class='summary'>{summary}</p>{cap}{table}</section>"
-    )
+        rows.append({"kind": "omitted", "count": len(entries) - 1 - last_shown})
+    requests = sum(1 for e in entries if e.get("type") == "request")
+    return {
+        "id": section,
+        "vendor": t.vendor,
+        "label": t.label,
+        "rows": rows,
+        "entries": len(entries),
+        "capped": len(entries) > MAX_ROWS,
+        "max_rows": MAX_ROWS,
+        "requests": requests,
+        "side_effects": len(entries) - requests,
+        "stats": stats,
+        "span": (entries[-1].get("time") or 0) - (start or 0) if entries else 0.0,
+    }
 
 
 def _gap(previous: dict | None, entry: dict) -> float | None:
@@ -319,27 +391,38 @@ def _gap(previous: dict | None, entry: dict) -> float | None:
     return now - before if now - before >= WAIT_SECONDS else None
 
 
-def _wait_row(gap: float, last_request: dict | None) -> str:
+def _wait_row(gap: float, last_request: dict | None) -> dict[str, Any]:
     why = ""
     if last_request is not None:
         seq, limit = last_request.get("seq"), last_request.get("rate_limit") or {}
         if last_request.get("status") == 429:
-            why = f" &mdash; waiting out the 429 of #{_e(seq)}"
+            why = f"waiting out the 429 of #{seq}"
         elif limit.get("remaining") == 0:
-            why = f" &mdash; rate-limit window used up at #{_e(seq)}"
+            why = f"rate-limit window used up at #{seq}"
         elif (last_request.get("status") or 0) >= 500 or last_request.get("fault"):
-            why = f" &mdash; backing off after #{_e(seq)}"
-    label = "<span class='tag wait'>wait</span>"
-    return f"<tr class='wait ev'><td colspan='8'>{label} waited {gap:.3f} s{why}</td></tr>"
-
-
-def _omitted(count: int) -> str:
-    return f"<tr class='omitted'><td colspan='8'>&hellip; {count} entries not shown &hellip;</td></tr>"
+            why = f"backing off after #{seq}"
+    return {"kind": "wait", "seconds": gap, "why": why}
 
 
 def _failed(entry: dict | None) -> bool:
     status = entry.get("status") if entry else None
     return entry is not None and (status is None or status >= 400 or bool(entry.get("fault")))
+
+
+def _row_base(entry: dict, section: str, start: float | None, classes: list[str]) -> dict[str, Any]:
+    seq = entry.get("seq")
+    when = entry.get("time")
+    at = stamp = None
+    if isinstance(when, int | float):
+        at = when - (start if isinstance(start, int | float) else when)
+        stamp = datetime.fromtimestamp(when, UTC).isoformat() if 0 <= when < 1e11 else str(when)
+    return {
+        "seq": seq,
+        "id": row_id(section, seq) if isinstance(seq, int) else None,
+        "classes": classes,
+        "at": at,
+        "stamp": stamp,
+    }
 
 
 def _request_row(
@@ -349,97 +432,85 @@ def _request_row(
     retry: int,  # > 0: a retry after a failure; < 0: the same request again after a success
     referenced: list[str] | None,
     budget: _Budget,
-) -> str:
+) -> dict[str, Any]:
     status = entry.get("status")
     classes = ["ev", "req", _status_class(status)]
-    notes: list[str] = []
+    tags: list[tuple[str, str]] = []  # (css class, text)
     if retry > 0:
         classes.append("retry")
-        notes.append(f"<span class='tag retry'>retry &times;{retry}</span>")
+        tags.append(("retry", f"retry \u00d7{retry}"))
     elif retry < 0:
-        notes.append(f"<span class='tag'>repeat &times;{-retry}</span>")
+        tags.append(("", f"repeat \u00d7{-retry}"))
     if entry.get("fault"):
         classes.append("fault")
-        notes.append(f"<span class='tag fault'>fault: {_e(entry['fault'])}</span>")
+        tags.append(("fault", f"fault: {entry['fault']}"))
     if entry.get("error"):
-        notes.append("<span class='tag err'>mock error</span>")
-    notes += _referenced_notes(referenced, classes)
-    query = entry.get("query")
-    path = _e(entry.get("path") or "") + (f"<span class='q'>?{_e(query)}</span>" if query else "")
+        tags.append(("err", "mock error"))
+    row = _row_base(entry, section, start, classes)
     bodies = [
         _body("request", entry.get("body"), budget),
         _body("response", entry.get("response_body"), budget),
         _body("mock error", entry.get("error"), budget),
     ]
-    shown_bodies = "".join(b for b in bodies if b)
-    return (
-        _row_open(entry, section, classes)
-        + _time_cell(entry, start)
-        + f"<td class='m'>{_e(entry.get('method') or '')}</td><td class='p'>{path}</td>"
-        f"<td>{_badge(status)}</td><td class='num rl'>{_rate(entry.get('rate_limit'))}</td>"
-        f"<td class='notes'>{' '.join(notes)}</td><td class='b'>{shown_bodies}</td></tr>"
+    row.update(
+        kind="request",
+        method=entry.get("method") or "",
+        path=entry.get("path") or "",
+        query=entry.get("query") or "",
+        status=status,
+        status_class=_status_class(status),
+        rate=_rate(entry.get("rate_limit")),
+        tags=tags,
+        link=None,
+        flag=_flag(referenced, classes),
+        bodies=[b for b in bodies if b],
     )
+    return row
 
 
 def _side_effect_row(
     entry: dict, section: str, start: float | None, referenced: list[str] | None, budget: _Budget
-) -> str:
+) -> dict[str, Any]:
     kind = str(entry.get("kind") or "side effect")
     classes = ["ev", "se"]
-    notes: list[str] = []
-    status_cell = ""
+    tags: list[tuple[str, str]] = []
+    status = None
     if kind.startswith("webhook"):
         classes.append("wh")
     if kind == "webhook.attempt":
         status = entry.get("status")
         classes.append(_status_class(status))
-        status_cell = _badge(status)
-        notes.append(f"<span class='tag'>attempt {_e(entry.get('attempt'))}</span>")
+        tags.append(("", f"attempt {entry.get('attempt')}"))
         if entry.get("outcome"):
-            notes.append(f"<span class='tag'>{_e(entry['outcome'])}</span>")
+            tags.append(("", str(entry["outcome"])))
         if entry.get("error"):
-            notes.append(f"<span class='tag err'>{_e(entry['error'])}</span>")
-        what = f"{_e(entry.get('event') or '')} &rarr; {_e(entry.get('url') or '')}"
+            tags.append(("err", str(entry["error"])))
+        what, compact = f"{entry.get('event') or ''} → {entry.get('url') or ''}", False
     else:
-        what = f"<span class='compact'>{_e(_compact(entry))}</span>"
-    if entry.get("request_seq") is not None:
-        link = row_id(section, entry["request_seq"])
-        notes.append(f"<a class='tag' href='#{link}'>from #{_e(entry['request_seq'])}</a>")
-    notes += _referenced_notes(referenced, classes)
-    return (
-        _row_open(entry, section, classes)
-        + _time_cell(entry, start)
-        + f"<td class='m se-kind'>{_e(kind)}</td><td class='p'>{what}</td><td>{status_cell}</td>"
-        f"<td></td><td class='notes'>{' '.join(notes)}</td><td class='b'>"
-        f"{_body('entry', json.dumps(entry, ensure_ascii=False, default=str), budget)}</td></tr>"
+        what, compact = _compact(entry), True
+    request_seq = entry.get("request_seq")
+    row = _row_base(entry, section, start, classes)
+    row.update(
+        kind="side_effect",
+        method=kind,
+        path=what,
+        compact=compact,
+        status=status,
+        status_class=_status_class(status) if status is not None else None,
+        tags=tags,
+        link=(row_id(section, request_seq), f"from #{request_seq}") if request_seq is not None else None,
+        flag=_flag(referenced, classes),
+        bodies=[b for b in [_body("entry", json.dumps(entry, ensure_ascii=False, default=str), budget)] if b],
     )
+    return row
 
 
-def _referenced_notes(referenced: list[str] | None, classes: list[str]) -> list[str]:
+def _flag(referenced: list[str] | None, classes: list[str]) -> str | None:
     if not referenced:
-        return []
+        return None
     classes.append("hl")
     referenced = list(dict.fromkeys(referenced))  # one note per check and product, however many fields
-    shown = ", ".join(referenced[:5]) + (f" and {len(referenced) - 5} more" if len(referenced) > 5 else "")
-    return [f"<span class='tag ref'>&#9873; {_e(shown)}</span>"]
-
-
-def _row_open(entry: dict, section: str, classes: list[str]) -> str:
-    seq = entry.get("seq")
-    anchor = f" id='{row_id(section, seq)}'" if isinstance(seq, int) else ""
-    return (
-        f"<tr{anchor} class='{' '.join(classes)}'><td class='seq'>"
-        + (f"<a href='#{row_id(section, seq)}'>#{seq}</a>" if anchor else _e(seq))
-        + "</td>"
-    )
-
-
-def _time_cell(entry: dict, start: float | None) -> str:
-    when = entry.get("time")
-    if not isinstance(when, int | float):
-        return "<td class='num t'></td>"
-    stamp = datetime.fromtimestamp(when, UTC).isoformat() if 0 <= when < 1e11 else str(when)
-    return f"<td class='num t' title='{_e(stamp)}'>+{when - (start or when):.3f}&nbsp;s</td>"
+    return ", ".join(referenced[:5]) + (f" and {len(referenced) - 5} more" if len(referenced) > 5 else "")
 
 
 def _status_class(status: Any) -> str:
@@ -450,35 +521,25 @@ def _status_class(status: Any) -> str:
     return "snone"
 
 
-def _badge(status: Any) -> str:
-    return (
-        f"<span class='st {_status_class(status)}'>{_e(status) if status is not None else '&mdash;'}</span>"
-    )
-
-
 def _rate(limit: Any) -> str:
     if not isinstance(limit, dict) or limit.get("remaining") is None:
         return ""
-    total = f"/{_e(limit['limit'])}" if limit.get("limit") is not None else ""
-    return f"{_e(limit['remaining'])}{total} left"
+    total = f"/{limit['limit']}" if limit.get("limit") is not None else ""
+    return f"{limit['remaining']}{total} left"
 
 
-def _body(label: str, text: Any, budget: _Budget) -> str:
+def _body(label: str, text: Any, budget: _Budget) -> dict[str, Any] | None:
     if text is None or text == "":
-        return ""
+        return None
     raw = str(text)
     pretty = _pretty_json(raw) if budget.left > 0 else raw
     keep = MAX_BODY_CHARS if budget.left > 0 else SHORT_BODY_CHARS
     shown = pretty[:keep]
     budget.left -= len(shown)
-    more = ""
     if len(pretty) > keep:
         why = "" if keep == MAX_BODY_CHARS else " (this timeline's room for bodies is used up)"
-        more = f"\n… {len(pretty) - keep} more characters{why}"
-    return (
-        f"<details><summary>{_e(label)} <small>{len(raw)} chars</small></summary>"
-        f"<pre>{_e(shown + more)}</pre></details>"
-    )
+        shown += f"\n… {len(pretty) - keep} more characters{why}"
+    return {"label": label, "chars": len(raw), "text": shown}
 
 
 def _pretty_json(raw: str) -> str:
@@ -502,14 +563,6 @@ def _compact(entry: dict, limit: int = 200) -> str:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
-def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
-
-
-def _opt(value: Any) -> str:
-    return _e(value) if value is not None else "<span class='none'>&mdash;</span>"
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
@@ -518,85 +571,8 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def _group(items: Iterable[Result], key: Any) -> dict[str, list[Result]]:
+def _group(items: Iterable[Result], key: Callable[[Result], str]) -> dict[str, list[Result]]:
     out: dict[str, list[Result]] = {}
     for item in items:
         out.setdefault(key(item), []).append(item)
     return out
-
-
-_CSS = """
-:root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--mute:#57606a;--line:#d0d7de;--bg:#f6f8fa;--hl:#fff8c5}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328}
-header{padding:12px 20px;border-bottom:4px solid var(--ok);background:var(--bg)}
-header.fail{border-bottom-color:var(--bad)}
-h1{margin:0 0 4px;font-size:20px}h2{font-size:17px;margin:18px 0 6px}h3{font-size:14px;margin:10px 0 4px}
-h2 small{font-weight:normal;color:var(--mute)}
-.counts{margin:0;font-size:15px}.n-pass{color:var(--ok);font-weight:600}.n-fail{color:var(--bad);font-weight:600}
-.meta{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:6px 0;font-size:13px}
-.meta dt{color:var(--mute)}
-.meta dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
-.tools{margin-top:6px;display:flex;gap:16px;align-items:center}
-.tools input[type=search]{width:22em;padding:3px 6px}#filtercount{color:var(--mute)}
-nav{padding:6px 20px;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:4px 14px}
-nav a{text-decoration:none}nav a.fail{color:var(--bad)}nav a.pass{color:var(--ok)}nav a.tl{color:var(--mute)}
-main{padding:0 20px 40px}
-table{border-collapse:collapse;width:100%;margin:4px 0}
-th,td{text-align:left;padding:3px 6px;border-bottom:1px solid var(--line);vertical-align:top}
-th{background:var(--bg);font-weight:600;position:sticky;top:0}
-.num{text-align:right;white-space:nowrap}
-table.checks{max-width:900px}table.checks td:first-child{font-family:ui-monospace,Menlo,Consolas,monospace}
-.ok{color:var(--ok);font-weight:600}.bad{color:var(--bad);font-weight:700}
-tr.check.c-fail td{background:#ffebe9}
-table.failures{font-size:13px}table.failures th{position:static}
-.sku{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.msg{word-break:break-word}
-.none{color:var(--mute)}
-pre{margin:4px 0;padding:6px;background:var(--bg);border:1px solid var(--line);overflow:auto;max-height:24em;
-white-space:pre-wrap;word-break:break-all;font-size:12px}
-.note,.empty,.summary{color:var(--mute)}
-table.timeline{font-size:13px}table.timeline td.p{font-family:ui-monospace,Menlo,Consolas,monospace;
-min-width:18em;max-width:40vw;overflow-wrap:anywhere}
-.q{color:var(--mute)}.seq a{color:var(--mute);text-decoration:none}
-.st{display:inline-block;min-width:3em;text-align:center;border-radius:3px;padding:0 4px;font-weight:600}
-.st.s2xx{color:var(--ok)}.st.s3xx{color:var(--mute)}.st.s4xx{color:#bc4c00}.st.s5xx{color:#fff;background:var(--bad)}
-.st.s429{color:#fff;background:#8250df}.st.snone{color:var(--mute)}
-tr.s429 td{background:#fbefff}tr.s5xx td{background:#fff5f5}
-tr.se td{color:var(--mute);font-size:12px}tr.se.wh td{color:#0a3069}tr.se .se-kind{white-space:nowrap}
-tr.wait td{background:#ddf4ff;color:#0a3069;font-style:italic}
-tr.omitted td{text-align:center;color:var(--mute)}
-.tag{display:inline-block;border:1px solid var(--line);border-radius:8px;padding:0 6px;margin:1px 2px 1px 0;
-font-size:12px;white-space:nowrap;color:inherit;text-decoration:none}
-.tag.retry{border-color:var(--warn);color:var(--warn)}.tag.fault{border-color:var(--bad);color:var(--bad)}
-.tag.err{color:var(--bad)}.tag.wait{font-style:normal;border-color:#54aeff}.tag.ref{background:var(--hl);border-color:#d4a72c}
-tr.hl td{background:var(--hl)}tr:target td{outline:2px solid #0969da;background:#ddf4ff}
-td.b details summary{cursor:pointer;color:#0969da;white-space:nowrap}td.b pre{max-width:45vw}
-.hidden{display:none}
-"""
-
-# Runs first: records uncaught errors, rejected promises and console.error into data-js-errors on <html>,
-# so a headless browser's DOM dump shows them.
-_RECORDER_JS = """
-(function(){var d=document.documentElement;function rec(m){var p=d.getAttribute('data-js-errors');
-d.setAttribute('data-js-errors',(p?p+' | ':'')+m);}
-window.addEventListener('error',function(e){rec('error: '+(e.message||e.type));});
-window.addEventListener('unhandledrejection',function(e){rec('unhandled rejection: '+e.reason);});
-var ce=console.error;console.error=function(){rec('console.error: '+Array.prototype.join.call(arguments,' '));
-return ce.apply(console,arguments);};})();
-"""
-
-# The filter box and the "failures only" toggle; sets data-ready on <html> when it has run to the end.
-_MAIN_JS = """
-(function(){var f=document.getElementById('filter'),o=document.getElementById('failonly'),
-c=document.getElementById('filtercount'),rows=document.querySelectorAll('tr.check,tr.more,tr.ev'),
-txt=[];for(var i=0;i<rows.length;i++){txt.push(rows[i].textContent.toLowerCase());}
-function apply(){var q=f.value.trim().toLowerCase(),only=o.checked,n=0;
-for(var i=0;i<rows.length;i++){var r=rows[i],hide=(q&&txt[i].indexOf(q)<0)||
-(only&&(r.getAttribute('data-ok')==='1'||(r.classList.contains('ev')&&!r.classList.contains('hl'))));
-r.classList.toggle('hidden',!!hide);if(!hide){n++;}}
-var v=document.querySelectorAll('section.vendor');for(var j=0;j<v.length;j++){
-v[j].classList.toggle('hidden',only&&!v[j].classList.contains('has-fail'));}
-c.textContent=(q||only)?n+' of '+rows.length+' rows shown':'';}
-f.addEventListener('input',apply);o.addEventListener('change',apply);apply();
-document.documentElement.setAttribute('data-ready','1');})();
-"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any, Protocol
 
 from .catalog import Product, normalise_sku
@@ -157,7 +158,8 @@ def check_convergence(run: RunRecord) -> list[CheckFailure]:
         for name in run.adapter.changed_fields(product, record):
             failures.append(
                 ConvergenceFailure(
-                    f"vendor holds {record.get(name)!r}, source says otherwise",
+                    f"source {_shown(run.adapter.to_vendor(product).get(name))}, "
+                    f"vendor {_shown(record.get(name))}",
                     sku=product.sku,
                     field=name,
                     entry=_last_write(run, product),
@@ -189,7 +191,7 @@ def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
                 why = "a field the source does not own" if named else "a product the source does not name"
                 failures.append(
                     NothingLostFailure(
-                        f"{why} changed from {old.get(name)!r} to {new.get(name)!r}",
+                        f"was {_shown(old.get(name))}, vendor now {_shown(new.get(name))}: {why} changed",
                         sku=sku,
                         field=name,
                         entry=_last_write(run, sku=sku),
@@ -332,6 +334,13 @@ def assert_checks(
     failures = [f for found in run_checks(run, extra).values() for f in found]
     if failures:
         raise ChecksFailed(failures)
+
+
+def _shown(value: Any) -> str:
+    """A value as a failure line shows it: numbers bare, text quoted, absence said."""
+    if value is None:
+        return "(none)"
+    return str(value) if isinstance(value, Number) and not isinstance(value, bool) else repr(value)
 
 
 def _last_write(run: RunRecord, product: Product | None = None, sku: str | None = None) -> int | None:

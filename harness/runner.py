@@ -55,7 +55,11 @@ def run_once(
     before = mock.backend.products(account)
     mock.install_faults(faults or [])
     started = clock.now()
-    report = _sync(factory, app, clock, source)
+    try:
+        report = _sync(factory, app, clock, source)
+    except ClientFailure as failure:  # nothing to judge the run by: that is the one failure
+        record = RunRecord(adapter, source, before, before, mock.journal.entries(), SyncReport())
+        return RunResult(record, {"client": [failure]}, 0, clock.now() - started)
     elapsed = clock.now() - started
     journal = mock.journal.entries()
     after = mock.backend.products(account)
@@ -67,14 +71,26 @@ def run_once(
     return RunResult(record, run_checks(record, extra_checks), requests, elapsed)
 
 
+class ClientFailure(CheckFailure):
+    """The client under test broke the harness's contract with it (sync() must return a SyncReport)."""
+
+    check = "client"
+
+
 def _sync(factory: Callable[..., Any], app: Any, clock: Clock, source: list[Product]) -> SyncReport:
     client = factory(base_url=BASE_URL, session=in_process_session(app, BASE_URL), clock=clock)
     try:
-        return client.sync(source)
+        report = client.sync(source)
     except Exception as exc:  # a crashing client is a finding, not a harness error
         report = SyncReport()
         report.errors["*"] = "client raised " + "".join(traceback.format_exception_only(exc)).strip()
         return report
+    if not isinstance(report, SyncReport):
+        raise ClientFailure(
+            f"{type(client).__name__}.sync() returned {type(report).__name__}; it must return a "
+            "harness.sync.SyncReport (created, updated, unchanged, missing_upstream, errors by SKU)"
+        )
+    return report
 
 
 def run_settings(examples: int, phases: tuple[Phase, ...] = (Phase.generate, Phase.shrink)) -> Any:

@@ -124,12 +124,18 @@ def run_command(
     try:
         code: int | None = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
         code = None
+    finally:  # timeout, Ctrl-C, SIGTERM, or a normal exit that left children behind: none outlive the run
+        _kill_group(process)
     reader.join(timeout=5)
     return CommandRun(code, "".join(lines), time.perf_counter() - started)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the command's whole process group (it leads its own session), then reap the command."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 class ReportError(ValueError):
@@ -406,3 +412,20 @@ def load_faults(path: Path) -> list[dict]:
     if not isinstance(rules, list):
         raise ValueError(f'{path}: must be a list of fault rules or {{"rules": [...]}}')
     return rules
+
+
+def generated_catalogue(seed: int, pool: int = 10) -> list[Product]:
+    """A source catalogue alone, deterministic per seed (for a run whose vendor state is given): the
+    largest of a small pool, so there is something to sync."""
+    from .strategies import catalogues
+
+    drawn: list[list[Product]] = []
+
+    @hypothesis_seed(seed)
+    @run_settings(pool, (Phase.generate,))
+    @given(catalogues(min_size=1))
+    def collect(catalogue: list[Product]) -> None:
+        drawn.append(catalogue)
+
+    collect()
+    return max(drawn, key=len)

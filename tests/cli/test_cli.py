@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import requests
 
-from harness.cli import build_server_app, main
+from harness.cli import _operation_count, build_server_app, main
 
 
 def test_check_shipstation_json_and_junit(tmp_path, capsys):
@@ -39,7 +39,11 @@ def test_check_shipstation_json_and_junit(tmp_path, capsys):
     tree = ET.parse(junit).getroot()
     assert tree.get("failures") == "0" and int(tree.get("tests")) == len(report["results"])
     page = (tmp_path / "check.html").read_text()
-    assert "Timeline: shipstation &middot; last example" in page and "<td class='m'>GET</td>" in page
+    assert "Timeline: shipstation · last example" in page and '<td class="m">GET</td>' in page
+    assert '<a href="#shipstation-property-convergence">pass</a>' in page  # the matrix
+    assert '<a href="#shipstation-control-contract">' in page
+    contract = [r for r in report["results"] if r["suite"] == "contract"]
+    assert len(contract) == 2 * _operation_count("shipstation")  # the progress bar's total
 
 
 def test_unknown_vendor_is_a_usage_error(capsys):

@@ -57,8 +57,8 @@ def test_node_client_keeps_vendor_fields_and_converges():
 @needs_node
 def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
     artifacts = tmp_path / "failure"
-    code, report = verify(
-        capsys,
+    code = main([
+        "verify",
         "shipstation",
         "--examples",
         "6",
@@ -73,8 +73,13 @@ def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
         "--json",
         "--",
         *BROKEN,
-    )
+    ])  # fmt: skip
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
     assert code == 1 and report["ok"] is False
+    # Each run is labelled with its phase; the client's own lines are marked as its own.
+    assert "example 1/6: ok (" in captured.err and "shrinking, try 1: " in captured.err
+    assert "minimal failing example: " in captured.err and "\n  node | " in captured.err
     lost = failing(report)["nothing_lost"]
     assert all(f["sku"] and f["field"] and f["request"].startswith("PUT /products/") for f in lost)
     junit = ET.parse(tmp_path / "verify.xml").getroot()
@@ -192,7 +197,7 @@ def test_state_snapshot_and_html_report(tmp_path, capsys):
     )  # fmt: skip
     assert code == 1 and failing(report)["convergence"][0]["sku"] == "a-1"
     html = page.read_text()
-    assert "Timeline: shipstation &middot; first run" in html and "a-1" in html and "convergence" in html
+    assert "Timeline: shipstation · first run" in html and "a-1" in html and "convergence" in html
 
 
 def test_usage_errors(tmp_path, capsys):

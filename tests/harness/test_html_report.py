@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import subprocess
 import time
+import zlib
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -143,33 +146,82 @@ def test_hostile_text_is_escaped_everywhere():
     results, timelines = sample()
     text = render_html(HOSTILE, results, timelines, {"command": HOSTILE, "seed": 7})
     assert "<script>alert(1)" not in text and "<b>" not in text and "<html>&amp;" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#x27;ü" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#34;&#39;ü" in text
     page = page_of(text)
-    assert page.scripts == 2  # the error recorder and the filter: nothing from the data
+    assert page.scripts == 1  # the filter: nothing from the data, and no test hook
     assert page.external == []  # self-contained: no links, scripts, images or stylesheets from elsewhere
     assert not re.search(r"url\(|@import|https?://(?!r/h)", text)
+    assert "data-js-errors" not in text and "data-ready" not in text
 
 
-def test_failures_are_listed_with_sku_field_message_and_a_link_to_their_row():
+def test_the_page_opens_with_a_vendor_by_check_matrix_linking_to_each_check():
+    results, timelines = sample()
+    text = render_html("report", results, timelines)
+    matrix = text[text.index('<table class="matrix">') : text.index("</table>")]
+    assert "<th>convergence</th><th>nothing_<wbr>lost</th><th>contract</th>" in matrix
+    assert (
+        '<td class="cell c-fail"><a href="#shipstation-property-nothing-lost">3 failures</a></td>' in matrix
+    )
+    assert '<td class="cell c-fail"><a href="#shipstation-contract">1 of 1 fail</a></td>' in matrix
+    assert '<td class="cell c-none">–</td>' in matrix  # noqa: RUF001 - tocobagus has no nothing_lost result here
+    assert text.index('id="matrix"') < text.index('id="vendor-shipstation"')
+    page = page_of(text)
+    assert set(page.fragments) <= set(page.ids)
+
+
+def test_zero_failed_is_not_red_and_counts_are_singular_or_plural():
+    ok = [Result("shipstation", "property", "convergence", True, 0.2, extra={"examples": 1})]
+    text = render_html("green", ok, [Timeline("shipstation", "run", [request(1, 0), request(2, 0.1)])])
+    assert '<span class="n-zero">0 failed</span>' in text and "n-fail" not in text.split("</style>")[1]
+    assert "1 example ·" in text and "1 check</p>" in text
+    assert "2 requests, 0 side effects" in text and "0 retries" in text
+    results, timelines = sample()
+    text = render_html("red", results, timelines)
+    assert '<span class="n-fail">2 failed</span>' in text
+    assert "2 retries ·" in text and "1 injected fault" in text and "2 webhook attempts" in text
+    once = [request(1, 0, status=503), request(2, 0.1)]
+    assert "1 retry ·" in render_html("one", [], [Timeline("v", "run", once)])
+
+
+def test_contract_operations_are_grouped_per_vendor_with_failures_first():
+    ops = [
+        Result("v", "contract", f"GET /things/{i} [positive]", True, 0.1, extra={"examples": 20})
+        for i in range(3)
+    ]
+    ops.insert(1, Result("v", "contract", "PUT /things [negative]", False, 0.1, "500 <body>"))
+    text = render_html("ops", ops, [])
+    assert text.index("PUT /things [negative]") < text.index("GET /things/0 [positive]")
+    assert '<details class="passing"><summary>3 operations pass</summary>' in text
+    assert "500 &lt;body&gt;" in text
+    assert "4 operations (by mode)" in text and '<span class="n-fail">1 failed</span>' in text
+
+
+def test_failures_are_grouped_by_product_with_field_message_and_a_link_to_their_row():
     results, timelines = sample()
     text = render_html("report", results, timelines)
     assert "2 passed" in text and "2 failed" in text
-    for sku, field, message in (
-        ("SKU-2", "fulfillmentSku", "lost"),
-        ("SKU-3", "<span class='none'>&mdash;</span>", "not in a timeline"),
-    ):
-        assert f"<td class='sku'>{sku}</td><td>{field}</td><td class='msg'>{message}</td>" in text
+    assert (
+        '<tr class="product"><th colspan="3"><span class="sku">SKU-2</span> <small>1 failure</small>' in text
+    )
+    assert '<td class="field">fulfillmentSku</td>\n<td class="msg">lost</td>' in text
+    assert '<td class="msg">not in a timeline</td>\n<td class="req">#999</td>' in text
     assert "<details open><summary>3 failures</summary>" in text
     assert "Traceback &lt;x&gt; &amp; more" in text
     page = page_of(text)
     anchor = row_id("shipstation-minimal-failing-example", 5)
     assert anchor == "shipstation-minimal-failing-example-seq-5"
-    assert f"href='#{anchor}'>#5</a>" in text
+    assert f'href="#{anchor}">#5</a>' in text
     assert "#999" in text and "#shipstation-minimal-failing-example-seq-999" not in text  # no dangling link
     assert page.fragments and set(page.fragments) <= set(page.ids)
     assert len(page.ids) == len(set(page.ids))
     assert "hl" in page.rows[anchor].split() and "hl" in page.rows[row_id(anchor[:-6], 2)].split()
     assert "hl" not in page.rows[row_id(anchor[:-6], 1)].split()
+
+
+def test_an_interrupted_run_says_so():
+    results, timelines = sample()
+    text = render_html("report", results, timelines, interrupted=True)
+    assert '<header class="interrupted">' in text and "Interrupted: these are the results so far" in text
 
 
 def test_timeline_marks_429_retries_faults_waits_and_webhooks():
@@ -180,24 +232,24 @@ def test_timeline_marks_429_retries_faults_waits_and_webhooks():
     assert "s429" in rows[row_id(section, 4)] and "retry" in rows[row_id(section, 4)]
     assert "fault" in rows[row_id(section, 3)] and "s5xx" in rows[row_id(section, 3)]
     assert "retry" not in rows[row_id(section, 3)]
-    assert "retry &times;2" in text  # #5 is the second resend of #3's PUT
+    assert "retry ×2" in text  # noqa: RUF001 - #5 is the second resend of #3's PUT
     assert "0/3 left" in text and "39/40 left" in text
-    assert "waited 60.000 s &mdash; waiting out the 429 of #4" in text
+    assert "waited 60.000 s — waiting out the 429 of #4" in text
     assert "waited 30.000 s" in text
-    assert "<span class='q'>?page=1&amp;size=&lt;500&gt;</span>" in text
+    assert '<span class="q">?page=1&amp;size=&lt;500&gt;</span>' in text
     webhook = rows[row_id(section, 7)]
     assert {"wh", "s5xx"} <= set(webhook.split())
     assert "attempt 2" in text and "delivered" in text and "s2xx" in rows[row_id(section, 8)]
-    assert "product.updated" in text and "nulled=[&quot;internalNotes&quot;]" in text
-    assert f"href='#{row_id(section, 5)}'>from #5</a>" in text
+    assert "product.updated" in text and "nulled=[&#34;internalNotes&#34;]" in text
+    assert f'href="#{row_id(section, 5)}">from #5</a>' in text
     assert "<details><summary>request <small>" in text and "<details><summary>response <small>" in text
-    assert "1 &times; 429" in text
+    assert "1 × 429" in text  # noqa: RUF001
 
 
 def test_the_same_request_after_a_success_is_a_repeat_not_a_retry():
     polls = [request(1, 0, "GET", "/status"), request(2, 1, "GET", "/status")]
     text = render_html("report", [], [Timeline("tocobagus", "run", polls)])
-    assert "repeat &times;1" in text and "retry &times;" not in text and "0 retries" in text
+    assert "repeat ×1" in text and "retry ×" not in text and "0 retries" in text  # noqa: RUF001
 
 
 def test_zero_timelines_and_zero_results_render():
@@ -227,7 +279,7 @@ def test_a_long_timeline_is_capped_but_keeps_the_rows_failures_point_at():
     text = render_html("big", results, [Timeline("v", "run", entries)])
     assert time.perf_counter() - started < 3
     page = page_of(text)
-    assert len(page.rows) == MAX_ROWS + 1
+    assert len([r for r in page.rows if "-seq-" in r]) == MAX_ROWS + 1
     assert row_id("v-run", 4321) in page.rows and row_id("v-run", 2001) not in page.rows
     assert f"the first {MAX_ROWS} of 5000 entries are shown" in text
     assert "2320 entries not shown" in text and "679 entries not shown" in text
@@ -311,61 +363,181 @@ def real_report() -> tuple[list[Result], list[Timeline]]:
     ]
 
 
-def load_in_chromium(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
-    """The DOM after the page's scripts ran, and every sign of a script problem.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=2000",
+]
 
-    Three signals, any of which fails the page: a console message in Chromium's log (the report never
-    logs, so any message is a problem; Chromium logs uncaught exceptions as "Uncaught …"), the page's own
-    recorder (`data-js-errors` on <html>: error events, unhandled rejections, console.error), and the
-    `data-ready` marker the report's script sets as its last statement (missing if it died half way).
-    """
+
+def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
     assert CHROMIUM is not None
-    profile = tmp_path / f"chromium-profile-{page.stem}"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=2000",
-        "--dump-dom",
-        page.resolve().as_uri(),
-    ]
+    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
+    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url]
     done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def load_in_chromium(page: Path, tmp_path: Path, fragment: str = "") -> tuple[str, list[str]]:
+    """The DOM after the page's scripts ran, and every sign of a script problem.
+
+    Two signals, either of which fails the page, and nothing in the page put there for the test: a
+    console message in Chromium's log (the report never logs, so any message is a problem; Chromium logs
+    uncaught exceptions and rejections as "Uncaught …"), and the filter controls still hidden (the
+    script shows them as its last statement, so they stay hidden if it died half way).
+    """
+    url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
+    done = chromium(url, tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom")
     dom = done.stdout
     assert "</html>" in dom, f"no DOM dumped; stderr: {done.stderr[-2000:]}"
     problems = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
-    recorded = re.search(r"<html[^>]*\sdata-js-errors=\"([^\"]*)\"", dom)
-    if recorded:
-        problems.append("recorded by the page: " + recorded.group(1))
-    if not re.search(r"<html[^>]*\sdata-ready=\"1\"", dom):
-        problems.append("the page's script did not run to its end (no data-ready on <html>)")
+    if re.search(r'<div class="tools" hidden', dom):
+        problems.append("the page's script did not run to its end (the filter controls are still hidden)")
     return dom, problems
+
+
+# -- screenshots: a PNG reader small enough to keep Pillow out of the dependencies --------------------------
+def png_rows(path: Path) -> tuple[int, int, list[bytes]]:
+    """Width, height and the unfiltered rows (RGB) of an 8-bit, non-interlaced RGB or RGBA PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    pos, idat, header = 8, bytearray(), None
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, chunk = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", chunk)
+        elif kind == b"IDAT":
+            idat += chunk
+    assert header is not None
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(bytes(idat)), width * bpp
+    rows, previous = [], bytes(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        if kind == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif kind == 2:
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
+        elif kind == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = previous[i], previous[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        previous = bytes(line)
+        rows.append(previous if bpp == 3 else bytes(v for i, v in enumerate(previous) if i % 4 != 3))
+    return width, height, rows
+
+
+def colours(path: Path) -> Counter:
+    """How many pixels of each RGB colour the screenshot holds."""
+    _, _, rows = png_rows(path)
+    counts: Counter = Counter()
+    for row in rows:
+        counts.update(zip(row[0::3], row[1::3], row[2::3], strict=True))
+    return counts
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def screenshot(page: Path, tmp_path: Path, fragment: str = "") -> Path:
+    shot = tmp_path / f"{page.stem}.png"
+    url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
+    # Half scale: the same layout in a quarter of the pixels, which the pure-Python reader decodes in
+    # a fraction of a second; flat fills keep their exact colours.
+    chromium(
+        url, tmp_path, "--window-size=1100,1300", "--force-device-scale-factor=0.5", f"--screenshot={shot}"
+    )
+    return shot
+
+
+def assert_rendered(shot: Path, *fills: str) -> None:
+    """Not blank and not unstyled: many colours, none taking the whole page, and each expected fill
+    (the matrix's pass and fail cells, say) painted over a real area."""
+    counts = colours(shot)
+    total = sum(counts.values())
+    assert len(counts) > 50, f"{shot.name}: {len(counts)} colours: a blank or broken page"
+    assert counts.most_common(1)[0][1] < 0.97 * total, f"{shot.name}: one flat colour"
+    for fill in fills:
+        assert counts[rgb(fill)] > 200, f"{shot.name}: no area painted {fill}"
+
+
+PASS_CELL, FAIL_CELL, WAIT_ROW = "#dafbe1", "#ffebe9", "#ddf4ff"
 
 
 @needs_chromium
 def test_real_runs_render_in_chromium_without_script_errors(real_report, tmp_path):
     results, timelines = real_report
+    operations = [  # as `check` adds them: one per operation and mode, a failure among passes
+        Result("shipstation", "contract", "GET /products [positive]", True, 0.4, extra={"examples": 20}),
+        Result("shipstation", "contract", "PUT /products/{productId} [negative]", False, 0.6, "500 <html>"),
+        Result("shipstation", "control contract", "GET /__mock__/health [positive]", True, 0.1),
+    ]
     target = tmp_path / "report.html"
-    write_html(target, "catalog-harness check", results, timelines, {"command": "catalog-harness check"})
+    write_html(
+        target, "catalog-harness check", results + operations, timelines, {"command": "catalog-harness check"}
+    )
     dom, problems = load_in_chromium(target, tmp_path)
     assert problems == []
-    assert dom.count("<script") == 2
-    failing = re.search(r"<tr class=\"check c-fail\"[^>]*><td>nothing_lost</td>", dom)
+    assert dom.count("<script") == 1
+    assert dom.index("PUT /products/{productId} [negative]") < dom.index("GET /products [positive]")
+    failing = re.search(r'<tr id="shipstation-property-nothing-lost" class="check c-fail"[^>]*>', dom)
     assert failing, "the failing check is not in the rendered DOM"
-    assert '<td class="sku">SKU-001</td>' in dom
-    assert '<td class="sku">&lt;script&gt;alert(1)&lt;/script&gt;&amp;"\'ü</td>' in dom
+    assert '<span class="sku">SKU-001</span>' in dom
+    assert '<span class="sku">&lt;script&gt;alert(1)&lt;/script&gt;&amp;"\'ü</span>' in dom
     assert 'class="st s429">429</span>' in dom and "webhook.attempt" in dom and "waited " in dom
     page = Page(dom)
     assert page.fragments and set(page.fragments) <= set(page.ids)
+    shot = screenshot(target, tmp_path)
+    assert_rendered(shot, PASS_CELL, FAIL_CELL)
+
+
+@needs_chromium
+def test_a_fragment_link_opens_what_it_points_into(tmp_path):
+    """#fragment into a collapsed list of passing operations: the script opens it and shows the row."""
+    ops = [
+        Result("v", "contract", f"GET /t/{i} [positive]", True, 0.1, extra={"examples": 5}) for i in range(3)
+    ]
+    target = tmp_path / "ops.html"
+    write_html(target, "ops", ops, [])
+    assert '<details class="passing">' in target.read_text(encoding="utf-8")  # collapsed
+    dom, problems = load_in_chromium(target, tmp_path, fragment="v-contract-get-t-2-positive")
+    assert problems == [] and '<details class="passing" open="">' in dom
+
+
+@needs_chromium
+def test_a_blank_or_unstyled_page_fails_the_screenshot_check(tmp_path):
+    """The screenshot check must fail a broken page, or the test above proves nothing."""
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!doctype html><html><body></body></html>", encoding="utf-8")
+    with pytest.raises(AssertionError, match="blank or broken"):
+        assert_rendered(screenshot(blank, tmp_path))
+    results, timelines = sample()
+    unstyled = tmp_path / "unstyled.html"
+    text = render_html("t", results, timelines)
+    unstyled.write_text(re.sub(r"<style>.*?</style>", "", text, flags=re.S), encoding="utf-8")
+    with pytest.raises(AssertionError, match="no area painted"):
+        assert_rendered(screenshot(unstyled, tmp_path), PASS_CELL, FAIL_CELL)
 
 
 @needs_chromium
@@ -380,10 +552,10 @@ def test_the_filter_script_works_in_chromium(real_report, tmp_path):
     target.write_text(render_html("t", results, timelines).replace("</body>", drive), encoding="utf-8")
     dom, problems = load_in_chromium(target, tmp_path)
     assert problems == []
-    assert re.search(r"<tr class=\"check c-pass hidden\"[^>]*><td>convergence</td>", dom)
-    assert re.search(r"<tr class=\"check c-fail\"[^>]*><td>nothing_lost</td>", dom)
-    assert re.search(r"<span id=\"filtercount\"[^>]*>\d+ of \d+ rows shown</span>", dom)
-    assert re.search(r"<section class=\"vendor hidden\" id=\"vendor-tocobagus\">", dom)
+    assert re.search(r'<tr id="shipstation-property-convergence" class="check c-pass hidden"', dom)
+    assert re.search(r'<tr id="shipstation-property-nothing-lost" class="check c-fail"', dom)
+    assert re.search(r'<span id="filtercount"[^>]*>\d+ of \d+ rows shown</span>', dom)
+    assert re.search(r'<section class="vendor hidden" id="vendor-tocobagus">', dom)
 
 
 @needs_chromium
@@ -391,7 +563,7 @@ def test_the_filter_script_works_in_chromium(real_report, tmp_path):
     ("script", "expected"),
     [
         ("nope();", "Uncaught ReferenceError: nope is not defined"),
-        ("console.error('broken <thing>');", "console.error: broken"),
+        ("console.error('broken <thing>');", "broken <thing>"),
         ("Promise.reject(new Error('later'));", "Uncaught (in promise) Error: later"),
     ],
 )
@@ -410,7 +582,7 @@ def test_script_errors_are_detected(script, expected, tmp_path):
 @needs_chromium
 def test_a_script_that_dies_half_way_is_detected(tmp_path):
     results, timelines = sample()
-    text = render_html("half", results, timelines).replace("document.getElementById('filter')", "null", 1)
+    text = render_html("half", results, timelines).replace('document.getElementById("filter")', "null", 1)
     target = tmp_path / "half.html"
     target.write_text(text, encoding="utf-8")
     _, problems = load_in_chromium(target, tmp_path)
