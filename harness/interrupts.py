@@ -34,6 +34,7 @@ class Interrupts:
         self._hook = sys.unraisablehook
 
     def __enter__(self) -> Interrupts:
+        _active.append(self)
         for signum in self.SIGNALS:
             self._previous[signum] = signal.signal(signum, self._handle)
         self._hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
@@ -43,6 +44,8 @@ class Interrupts:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = self._hook
+        if self in _active:
+            _active.remove(self)
 
     def _unraisable(self, unraisable: Any) -> None:
         """An Interrupted swallowed in a finaliser is not news: the next checkpoint raises it again."""
@@ -57,3 +60,12 @@ class Interrupts:
         """Raise Interrupted if a signal came; takes and ignores any arguments (usable as a callback)."""
         if self.signum is not None:
             raise Interrupted(self.signum)
+
+
+_active: list[Interrupts] = []
+
+
+def checkpoint() -> None:
+    """For code that does not hold the Interrupts object (a long wait deep in a run): raise if due."""
+    for interrupts in _active:
+        interrupts.checkpoint()

@@ -30,6 +30,7 @@ from mocks.kit.clock import Clock
 from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
+from .interrupts import checkpoint
 from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
 from .runner import run_settings
 from .strategies import Scenario, remote_state, scenarios
@@ -121,10 +122,14 @@ def run_command(
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    try:
-        code: int | None = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        code = None
+    deadline = time.monotonic() + timeout
+    code: int | None = None
+    try:  # short waits, so a Ctrl-C or SIGTERM that Python swallowed is still acted on (interrupts.py)
+        while code is None and time.monotonic() < deadline:
+            try:
+                code = process.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                checkpoint()
     finally:  # timeout, Ctrl-C, SIGTERM, or a normal exit that left children behind: none outlive the run
         _kill_group(process)
     reader.join(timeout=5)
