@@ -58,6 +58,7 @@ def missing_title(ctx: Context) -> None:
 
 
 def grams_as_kg(ctx: Context) -> None:
+    ctx.settings(quirks={"strict_units": True})
     ctx.trigger("POST", "/api/products", json={"product": {**MUG, "weight": 1500}})
 
 
@@ -76,6 +77,7 @@ def update_id_mismatch(ctx: Context) -> None:
 
 
 def update_clears(ctx: Context) -> None:
+    ctx.settings(quirks={"update_replaces_whole_product": True})
     ctx.seed([MUG])
     ctx.trigger(
         "PUT", "/api/products/update", json={"id": 1, "product": {"id": 1, "sku": "MUG-01", "title": "Mug"}}
@@ -183,8 +185,8 @@ CASES = [
     Case(
         "starshipit.validation.units",
         "starshipit",
-        "Weight in grams where kilograms are due: 400",
-        "With quirk strict_units (default on) a weight over 1000 kg or a dimension over 10 m is refused: "
+        "Weight in grams where kilograms are due, quirk strict_units: 400",
+        "With quirk strict_units (default off) a weight over 1000 kg or a dimension over 10 m is refused: "
         "it is almost surely grams or centimetres sent by mistake.",
         grams_as_kg,
         400,
@@ -224,8 +226,8 @@ CASES = [
     Case(
         "starshipit.update.clears-omitted",
         "starshipit",
-        "Update with some fields: 200, and the rest are cleared",
-        "With quirk update_replaces_whole_product (default on) an update replaces the product: fields "
+        "Update with some fields, quirk update_replaces_whole_product: 200, and the rest are cleared",
+        "With quirk update_replaces_whole_product (default off) an update replaces the product: fields "
         "the product object leaves out (weight, price, hs_code...) come back null.",
         update_clears,
         200,

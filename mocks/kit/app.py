@@ -20,6 +20,8 @@ from werkzeug.exceptions import HTTPException
 from .clock import Clock
 from .faults import CONNECTION_EFFECTS, FaultRule, FaultSet
 from .journal import Journal
+from .quirks import Quirk
+from .quirks import defaults as quirk_defaults
 from .ratelimit import Decision, RateLimiter
 
 CONTROL_PREFIX = "/__mock__"
@@ -74,11 +76,26 @@ class VendorSpec:
     credentials: dict[str, str]
     rate_limit: int
     rate_period: float
-    quirks: dict[str, bool] = field(default_factory=dict)
+    quirks: dict[str, Any] = field(default_factory=dict)  # name -> default; filled from quirk_decls
+    quirk_decls: tuple[Quirk, ...] = ()
     extra_settings: dict[str, Any] = field(default_factory=dict)
     validate_setting: Callable[[str, Any], str | None] | None = None  # returns a problem, or None
     sensitive_headers: frozenset[str] = frozenset()
+    sensitive_params: frozenset[str] = frozenset()  # query parameters that carry credentials
     max_body_bytes: int = DEFAULT_MAX_BODY
+    # Adds vendor-specific read-only routes to the control blueprint (what the vendor's documents
+    # don't show but a test needs to see, DESIGN rule 10). Called once with the mock and the blueprint.
+    control_routes: Callable[[Mock, Blueprint], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.quirk_decls:
+            self.quirks = quirk_defaults(self.quirk_decls)
+
+    def quirk_values(self, name: str) -> tuple[Any, ...]:
+        for decl in self.quirk_decls:
+            if decl.name == name:
+                return decl.values
+        return (False, True)
 
 
 class SettingsError(ValueError):
@@ -155,8 +172,10 @@ class Mock:
                 for name, on in value.items():
                     if name not in self.spec.quirks:
                         raise SettingsError(f"unknown quirk {name!r}; known: {sorted(self.spec.quirks)}")
-                    if not isinstance(on, bool):
-                        raise SettingsError(f"quirk {name!r} must be true or false")
+                    allowed = self.spec.quirk_values(name)
+                    if not any(on is v or (type(on) is type(v) and on == v) for v in allowed):
+                        shown = " or ".join(json.dumps(v) for v in allowed)
+                        raise SettingsError(f"quirk {name!r} must be {shown}")
                     merged["quirks"][name] = on
             elif key == "rate_limit":
                 if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -279,7 +298,6 @@ def create_app(
     app.json.sort_keys = False
     app.extensions["mock"] = mock
     app.register_blueprint(control_blueprint(mock))
-    app.register_blueprint(spec.make_blueprint(mock))
 
     @app.errorhandler(MockError)
     def vendor_error(exc: MockError) -> Response:
@@ -357,6 +375,8 @@ def create_app(
         _journal_exchange(mock, req, values, response, rule)
         return response
 
+    # After the kit's hooks, so a vendor's app-wide hooks run once the request has its journal entry.
+    app.register_blueprint(spec.make_blueprint(mock))
     return app
 
 
@@ -388,7 +408,7 @@ def _journal_exchange(
             "time": values["time"],
             "method": req.method,
             "path": req.path,
-            "query": req.query_string.decode("latin-1"),
+            "query": _redacted_query(req.query_string.decode("latin-1"), mock.spec.sensitive_params),
             "account": values.get("account"),
             "headers": journal.environ_headers(req.environ),
             "body": None,
@@ -402,6 +422,17 @@ def _journal_exchange(
         (_request_body(mock, req), req.content_type),
         None if passthrough else (response.get_data(), response.content_type),
     )
+
+
+def _redacted_query(query: str, sensitive: frozenset[str]) -> str:
+    """The raw query with the values of credential parameters replaced, so no key reaches the journal."""
+    if not sensitive or not query:
+        return query
+    parts = []
+    for part in query.split("&"):
+        name, eq, _ = part.partition("=")
+        parts.append(f"{name}=[redacted]" if eq and name.lower() in sensitive else part)
+    return "&".join(parts)
 
 
 def _headers_dict(items: list[tuple[str, str]]) -> dict[str, str]:

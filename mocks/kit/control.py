@@ -128,6 +128,8 @@ def control_blueprint(mock: Mock) -> Blueprint:
     def run_jobs() -> Response:
         return jsonify(mock.backend.run_jobs())
 
+    if mock.spec.control_routes is not None:
+        mock.spec.control_routes(mock, bp)
     return bp
 
 

@@ -12,16 +12,11 @@ from mocks.kit.clock import Clock
 
 from .errors import http_error
 from .models import ShipStationBackend
+from .quirks import QUIRKS
 from .routes import make_blueprint
 
 NAME = "shipstation"
 CREDENTIALS = {"api_key": "test-key", "api_secret": "test-secret"}
-QUIRKS = {
-    # V1 answers a bad key pair with plain text "401 Unauthorized"; the V1 OpenAPI lists JSON instead.
-    "json_401": False,
-    # Refuse a PUT that omits writable fields (400) instead of nulling them, as V1 documents it does.
-    "reject_partial_updates": False,
-}
 
 
 def _validate_setting(key: str, value: Any) -> str | None:
@@ -43,7 +38,7 @@ SPEC = VendorSpec(
     credentials=CREDENTIALS,
     rate_limit=40,
     rate_period=60.0,
-    quirks=QUIRKS,
+    quirk_decls=QUIRKS,
     extra_settings={"accounts": {CREDENTIALS["api_key"]: CREDENTIALS["api_secret"]}},
     validate_setting=_validate_setting,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,33 @@ def type_problem(name: str, value: Any) -> str | None:
     return None if ok else f"{name} must be {kind.replace('category', 'a productCategory object')}"
 
 
+NUMERIC_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def numbers_from_strings(body: dict) -> dict:
+    """`"weightOz": "12"` read as 12, as JSON.NET binds a numeric string to a number field (quirk
+    numeric_strings); productId likewise. Text that is not a number is left for validation to refuse."""
+    converted = dict(body)
+    for name, value in body.items():
+        kind = "int" if name == "productId" else WRITABLE.get(name)
+        if kind not in ("number", "int") or not isinstance(value, str):
+            continue
+        text = value.strip()
+        if not NUMERIC_TEXT.fullmatch(text):
+            continue
+        number = float(text)
+        if not math.isfinite(number):
+            continue
+        if kind == "int":
+            if number.is_integer():
+                converted[name] = int(number)
+        else:
+            converted[name] = (
+                int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+            )
+    return converted
+
+
 def format_date(epoch: float) -> str:
     """V1 style: Pacific local time, milliseconds, no offset (e.g. 2014-09-04T09:18:01.293)."""
     moment = datetime.fromtimestamp(epoch, PACIFIC)
@@ -185,6 +213,8 @@ class ShipStationBackend:
         """Full replace: what the body omits becomes null, as the V1 documentation warns."""
         if not isinstance(body, dict):
             raise InvalidRequest()
+        if self.mock.quirk("numeric_strings"):
+            body = numbers_from_strings(body)
         with self._lock:
             if product_id not in self._account(key).products:
                 raise NotFound()

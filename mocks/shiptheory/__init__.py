@@ -12,22 +12,11 @@ from mocks.kit.clock import Clock
 
 from .errors import http_error
 from .models import PRODUCT_UPDATES, ShiptheoryBackend, mint_token
+from .quirks import QUIRKS
 from .routes import make_blueprint
 
 NAME = "shiptheory"
 CREDENTIALS = {"email": "test@example.com", "password": "test-password"}
-QUIRKS = {
-    # Count POST /v1/token against the account's 1 request/second. Undocumented; off, so a client can log
-    # in and make its first call in the same second.
-    "rate_limit_token_requests": False,
-    # A shipment line whose SKU is not in the catalogue creates it even when product updates are off
-    # (use_catalogue*). The article says creation happens for every order; off answers 400 instead.
-    "create_missing_when_updates_disabled": True,
-    # Under plain "Use Catalogue Product Info" a line's own price (value) is ignored; only the
-    # "+ Discounts" variant keeps it (product catalogue settings article). Off follows the catalogue
-    # article instead, where line prices always override.
-    "use_catalogue_ignores_line_price": True,
-}
 SETTINGS: dict[str, Any] = {
     "product_updates": "update_catalogue",
     "lock_product_data": False,
@@ -60,7 +49,7 @@ SPEC = VendorSpec(
     credentials=CREDENTIALS,
     rate_limit=1,
     rate_period=1.0,
-    quirks=QUIRKS,
+    quirk_decls=QUIRKS,
     extra_settings=SETTINGS,
     validate_setting=_validate_setting,
     sensitive_headers=frozenset({"authorization"}),

@@ -12,18 +12,12 @@ from mocks.kit.clock import Clock
 
 from .errors import http_error
 from .models import TIER_LIMITS, StarshipitBackend
+from .quirks import QUIRKS
 from .routes import make_blueprint
 
 NAME = "starshipit"
 CREDENTIALS = {"api_key": "test-api-key", "subscription_key": "test-subscription-key"}
 HEADERS = {"api_key": "StarShipIT-Api-Key", "subscription_key": "Ocp-Apim-Subscription-Key"}
-QUIRKS = {
-    # PUT /api/products/update clears what the product object omits (the vendor guide's "send complete
-    # product records"); off: omitted fields keep their values.
-    "update_replaces_whole_product": True,
-    # Refuse weights over 1000 kg and dimensions over 10 m: grams or centimetres sent by mistake.
-    "strict_units": True,
-}
 
 
 def _validate_setting(key: str, value: Any) -> str | None:
@@ -45,7 +39,7 @@ SPEC = VendorSpec(
     credentials=CREDENTIALS,
     rate_limit=TIER_LIMITS["developer"],
     rate_period=1.0,
-    quirks=QUIRKS,
+    quirk_decls=QUIRKS,
     extra_settings={
         "tier": "developer",
         "api_keys": [CREDENTIALS["api_key"]],
@@ -53,6 +47,7 @@ SPEC = VendorSpec(
     },
     validate_setting=_validate_setting,
     sensitive_headers=frozenset(h.lower() for h in HEADERS.values()),
+    sensitive_params=frozenset({"subscription-key"}),
 )
 
 

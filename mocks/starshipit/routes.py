@@ -28,7 +28,10 @@ def make_blueprint(mock: Mock) -> Blueprint:
     @bp.before_request
     def gateway_then_account() -> None:
         # APIM checks the subscription key and counts the request before Starshipit sees the API key.
-        subscription = request.headers.get("Ocp-Apim-Subscription-Key", "")
+        # The APIM default: the header, or else the `subscription-key` query parameter (§7, 2026-12-01).
+        subscription = request.headers.get("Ocp-Apim-Subscription-Key") or request.args.get(
+            "subscription-key", ""
+        )
         if not backend.valid_subscription_key(subscription):
             raise InvalidSubscription()
         mock.limiter.limit = backend.requests_per_second()

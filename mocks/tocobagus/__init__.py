@@ -14,6 +14,7 @@ from mocks.kit.clock import Clock
 from . import retention
 from .errors import http_error
 from .models import TocobagusBackend
+from .quirks import QUIRKS
 from .routes import make_blueprint
 
 NAME = "tocobagus"
@@ -22,11 +23,6 @@ CREDENTIALS = {
     "partner_secret": "test-partner-secret",
     "store_client_id": "str_test",
     "store_token": "stkn_test",
-}
-QUIRKS = {
-    # Refuse (SKU_ALREADY_EXISTS) a row whose SKU or externalId is still pending in an earlier request of
-    # the store, instead of accepting it and failing it at processing time. Unknown which Omni does.
-    "reserve_pending_rows": True,
 }
 MAX_BODY_BYTES = 1536 * 1024  # guess: room for 1000 products of the documented size
 WEBHOOK_FAULT_EFFECTS = ("drop", "delay", "duplicate")
@@ -109,7 +105,7 @@ SPEC = VendorSpec(
     credentials=CREDENTIALS,
     rate_limit=600,  # guess: per partner per minute; not documented
     rate_period=60.0,
-    quirks=QUIRKS,
+    quirk_decls=QUIRKS,
     extra_settings={
         "partners": {CREDENTIALS["partner_client_id"]: CREDENTIALS["partner_secret"]},
         "stores": {

@@ -20,7 +20,9 @@ def make_blueprint(mock: Mock) -> Blueprint:
     @bp.before_request
     def auth_and_count() -> None:
         body = request.get_data(cache=True)  # over the size cap: 413 in the vendor envelope
-        partner, store = backend.authenticate(request.method, request.path, request.headers, body)
+        query = request.query_string.decode("latin-1")  # as sent: quirk signing_path may sign it
+        path = f"{request.path}?{query}" if query else request.path
+        partner, store = backend.authenticate(request.method, path, request.headers, body)
         g.partner, g.account = partner, store
         decision = mock.rate_limit(partner)
         if not decision.allowed:

@@ -4,6 +4,10 @@ Base string (vendor-notes §7): METHOD, the path without /api/v1 and without the
 `name:value` line for each signed header that is present (in SIGNED_HEADERS order, names lower-case),
 then the lower-case hex SHA-256 of the raw body, joined by "\\n". The signature is the lower-case hex
 HMAC-SHA256 of that string with the partner secret, sent as `sha256=<hex>` (bare hex is accepted).
+
+The guide's sentence about the path is cut off, so which path is signed is quirk `signing_path`
+(vendor-notes §7, Corrections of 2026-12-01): `without_query` (default), `with_query`, `with_prefix`
+(keeps /api/v1) or `with_prefix_and_query`. Every function here takes that reading as `variant`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 API_PREFIX = "/api/v1"
 SIGNED_HEADERS = ("x-partner-client-id", "x-store-client-id", "x-store-token", "x-timestamp")
 SIGNATURE_PREFIX = "sha256="
+DEFAULT_VARIANT = "without_query"
+VARIANTS = ("without_query", "with_query", "with_prefix", "with_prefix_and_query")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -31,11 +37,18 @@ def wire_bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else canonical_json(value)
 
 
-def signing_path(path: str) -> str:
-    """The path as signed: without the query string and without the /api/v1 prefix."""
-    path = path.split("?", 1)[0] or "/"
-    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+def signing_path(path: str, variant: str = DEFAULT_VARIANT) -> str:
+    """The path as signed under `variant`; by default without the query string and the /api/v1 prefix.
+
+    `path` may carry a query (`/api/v1/x?a=1`); an empty query (`x?`) counts as none."""
+    if variant not in VARIANTS:
+        raise ValueError(f"signing path variant must be one of {VARIANTS}, not {variant!r}")
+    path, _, query = path.partition("?")
+    path = path or "/"
+    if "prefix" not in variant and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
         path = path[len(API_PREFIX) :] or "/"
+    if "query" in variant and variant != DEFAULT_VARIANT and query:
+        path = f"{path}?{query}"
     return path
 
 
@@ -52,9 +65,16 @@ def base_string(method: str, path: str, headers: Mapping[str, str], body: bytes)
     return "\n".join(lines)
 
 
-def sign(secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes) -> str:
+def sign(
+    secret: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    variant: str = DEFAULT_VARIANT,
+) -> str:
     """Lower-case hex HMAC-SHA256 of the base string; `path` may still carry /api/v1 or a query."""
-    message = base_string(method, signing_path(path), headers, body).encode("utf-8")
+    message = base_string(method, signing_path(path, variant), headers, body).encode("utf-8")
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
@@ -71,10 +91,16 @@ def parse_signature(value: str) -> str:
 
 
 def verify(
-    secret: str, method: str, path: str, headers: Mapping[str, str], body: bytes, provided: str
+    secret: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    provided: str,
+    variant: str = DEFAULT_VARIANT,
 ) -> bool:
     """Constant-time comparison of the provided signature with the expected one."""
-    expected = sign(secret, method, path, headers, body)
+    expected = sign(secret, method, path, headers, body, variant)
     return hmac.compare_digest(expected.encode("ascii"), parse_signature(provided).encode("utf-8", "replace"))
 
 
@@ -88,6 +114,7 @@ def signed_headers(
     timestamp_ms: int,
     store_client_id: str | None = None,
     store_token: str | None = None,
+    variant: str = DEFAULT_VARIANT,
 ) -> dict[str, str]:
     """Every auth header for one request, signature included."""
     headers = {"x-partner-client-id": partner_client_id}
@@ -96,5 +123,5 @@ def signed_headers(
     if store_token is not None:
         headers["x-store-token"] = store_token
     headers["x-timestamp"] = str(timestamp_ms)
-    headers["x-signature"] = signature_header(sign(secret, method, path, headers, body))
+    headers["x-signature"] = signature_header(sign(secret, method, path, headers, body, variant))
     return headers

@@ -120,7 +120,7 @@ def test_creates_missing_and_deletes_only_when_confirmed():
 
 def test_refused_rows_are_reported_with_the_vendors_reason():
     source = [*catalogue(2), Product(sku="HEAVY", name="Anvil", weight_kg=Decimal("1500"))]
-    result = run_once(HARNESS, source, [])
+    result = run_once(HARNESS, source, [], settings_={"quirks": {"strict_units": True}})
     assert result.ok, result.all_failures()
     assert "kilograms" in result.record.report.errors["HEAVY"]
     assert sorted(result.record.report.created) == ["SKU-0000", "SKU-0001"]

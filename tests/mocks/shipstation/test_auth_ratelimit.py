@@ -26,7 +26,9 @@ def test_bad_credentials_get_plain_text_401(api, header):
     r = api.get(URL, headers=headers)
     assert (r.status_code, r.text) == (401, "401 Unauthorized")
     assert r.headers["Content-Type"].startswith("text/plain")
-    assert "X-Rate-Limit-Limit" not in r.headers
+    # "All responses will include headers" (vendor-notes §7, 2026-12-01): a refused login counts nothing.
+    assert (r.headers["X-Rate-Limit-Limit"], r.headers["X-Rate-Limit-Remaining"]) == ("40", "40")
+    assert r.headers["X-Rate-Limit-Reset"] == "60"
 
 
 def test_scheme_matches_case_insensitively(api):
@@ -76,3 +78,23 @@ def test_journal_redacts_the_basic_credentials(api, mock):
     entry = mock.journal.entries()[-1]
     assert entry["headers"]["Authorization"] == "Basic ***"
     assert "test-secret" not in str(mock.journal.entries())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [
+        ("GET", "/nothing/here", 404, {"message": "Resource not found"}),
+        ("POST", "/products", 405, {"message": "The requested resource does not support this http method."}),
+        (
+            "DELETE",
+            "/products/1",
+            405,
+            {"message": "The requested resource does not support this http method."},
+        ),
+    ],
+)
+def test_unknown_paths_and_methods_carry_the_headers_too(api, mock, method, path, status, body):
+    r = api.request(method, "http://mock" + path)
+    assert (r.status_code, r.json()) == (status, body)
+    assert (r.headers["X-Rate-Limit-Limit"], r.headers["X-Rate-Limit-Remaining"]) == ("40", "39")
+    assert mock.journal.entries()[-1]["response_headers"]["X-Rate-Limit-Remaining"] == "39"

@@ -180,3 +180,34 @@ def test_accounts_see_their_own_catalogues(api, mock, seeded):
     other = api.get(URL, auth=("other-key", "other-secret"))
     assert skus(other) == ["OTHER-1"] and other.json()["products"][0]["productId"] == 1
     assert skus(api.get(URL)) == ["BEAU-000", "Widget"]
+
+
+# -- vendor-notes §7, Corrections of 2026-12-01 ------------------------------------------------------------
+def test_a_trailing_slash_is_the_same_resource(api, seeded):
+    """npm node-shipstation asks for /products/{id}/."""
+    one = api.get("http://mock/products/1/")
+    assert one.status_code == 200 and one.json()["sku"] == "BEAU-000"
+    listed = api.get("http://mock/products/?sku=widget")
+    assert [p["sku"] for p in listed.json()["products"]] == ["Widget"]
+    assert api.put("http://mock/products/3/", json={"productId": 3, "sku": "Widget"}).status_code == 200
+
+
+def test_paths_match_case_insensitively_unless_the_quirk_is_off(api, mock, seeded):
+    r = api.get("http://mock/Products/1")
+    assert r.status_code == 200 and r.json()["productId"] == 1 and r.headers["X-Rate-Limit-Remaining"] == "39"
+    assert mock.journal.entries()[-1]["path"] == "/Products/1"
+    mock.update_settings({"quirks": {"case_insensitive_paths": False}})
+    refused = api.get("http://mock/PRODUCTS/1")
+    assert (refused.status_code, refused.json()) == (404, {"message": "Resource not found"})
+    assert api.get("http://mock/products/1/").status_code == 200  # the trailing slash is not a quirk
+
+
+def test_numeric_strings_are_read_as_numbers_unless_the_quirk_is_off(api, mock, seeded):
+    body = {**seeded[0], "productId": "1", "weightOz": "12.5", "price": "10", "customsValue": " 3 "}
+    assert api.put("http://mock/products/1", json=body).json()["success"] is True
+    stored = mock.backend.products("test-key")[0]
+    assert (stored["weightOz"], stored["price"], stored["customsValue"]) == (12.5, 10, 3)
+    assert api.put("http://mock/products/1", json={**body, "weightOz": "heavy"}).status_code == 400
+    mock.update_settings({"quirks": {"numeric_strings": False}})
+    refused = api.put("http://mock/products/1", json=body)
+    assert (refused.status_code, refused.json()) == (400, {"message": "Invalid request parameters"})

@@ -119,3 +119,15 @@ def test_the_plugin_fixture_serves_on_a_real_port(starshipit_mock):
     starshipit_mock.seed([{"sku": "S", "title": "Seeded"}])
     response = requests.get(starshipit_mock.base_url + "/api/products", headers=headers, timeout=5)
     assert response.json()["data"]["products"][0]["title"] == "Seeded"
+
+
+def test_subscription_key_as_the_apim_query_parameter(ssit):
+    """vendor-notes §7, 2026-12-01: APIM also takes the key as `subscription-key` in the query."""
+    response = ssit.call(
+        "GET", "?subscription-key=test-subscription-key", headers={"StarShipIT-Api-Key": "test-api-key"}
+    )
+    assert response.status_code == 200 and response.json()["success"] is True
+    entry = ssit.requests()[-1]
+    assert entry["rate_limit"]["allowed"] is True and entry["query"] == "subscription-key=[redacted]"
+    wrong = ssit.call("GET", "?subscription-key=nope", headers={"StarShipIT-Api-Key": "test-api-key"})
+    assert wrong.status_code == 401 and wrong.json() == GATEWAY_401

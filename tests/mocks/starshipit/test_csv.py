@@ -76,6 +76,7 @@ def test_quoted_commas_newlines_bom_blank_lines_and_crlf(ssit):
 
 
 def test_bad_rows_are_reported_by_row_number_and_the_rest_imported(ssit):
+    ssit.mock.update_settings({"quirks": {"strict_units": True}})  # default off since 2026-12-01
     text = "\n".join(
         [
             HEADER,

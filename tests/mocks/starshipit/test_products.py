@@ -53,8 +53,6 @@ def test_color_wins_over_colour_and_empty_text_is_null(ssit):
         ({"sku": 5, "title": True}, ["sku", "title"]),
         ({"sku": "A", "title": "t", "weight": "1.5"}, ["weight"]),
         ({"sku": "A", "title": "t", "weight": -1}, ["weight"]),
-        ({"sku": "A", "title": "t", "weight": 1500}, ["weight"]),  # grams sent as kg
-        ({"sku": "A", "title": "t", "length": 30}, ["length"]),  # centimetres sent as metres
         ({"sku": "A", "title": "t", "price": True}, ["price"]),
         ({"sku": "A", "title": "t", "dangerous_goods": "yes"}, ["dangerous_goods"]),
         ({"sku": "A", "title": "t", "brand": 3, "height": "tall"}, ["brand", "height"]),
@@ -71,9 +69,12 @@ def test_validation_reports_every_bad_field_in_the_envelope(ssit, product, detai
     assert not ssit.effects("product.created")
 
 
-def test_units_check_is_a_quirk(ssit):
-    ssit.mock.update_settings({"quirks": {"strict_units": False}})
+def test_units_check_is_a_quirk_default_off(ssit):
+    """vendor-notes §7, 2026-12-01: the 1000 kg / 10 m limits are invented, so off unless asked for."""
     assert ssit.create(sku="HEAVY", weight=1500, length=30)["weight"] == 1500
+    ssit.mock.update_settings({"quirks": {"strict_units": True}})
+    refused = ssit.call("POST", json={"product": {"sku": "HEAVIER", "title": "t", "weight": 1500}})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["details"] == "weight"
 
 
 def test_duplicate_sku_is_409_and_changes_nothing(ssit):
@@ -127,7 +128,8 @@ def test_a_two_megabyte_body_is_413_in_the_envelope(ssit):
     }
 
 
-def test_update_replaces_the_product_by_default(ssit):
+def test_update_replaces_the_product_with_the_quirk_on(ssit):
+    ssit.mock.update_settings({"quirks": {"update_replaces_whole_product": True}})
     product = ssit.create(sku="U", brand="Acme", weight=2)
     response = ssit.call(
         "PUT",
@@ -142,8 +144,7 @@ def test_update_replaces_the_product_by_default(ssit):
     assert effect["id"] == product["id"] and sorted(effect["cleared"]) == ["brand", "weight"]
 
 
-def test_update_keeps_omitted_fields_with_the_quirk_off(ssit):
-    ssit.mock.update_settings({"quirks": {"update_replaces_whole_product": False}})
+def test_update_keeps_omitted_fields_by_default(ssit):
     product = ssit.create(sku="U", brand="Acme")
     response = ssit.call("PUT", "/update", json={"id": 1, "product": {"id": 1, "sku": "U", "title": "New"}})
     assert response.json()["product"] == {**product, "title": "New"}

@@ -215,3 +215,48 @@ def test_rate_limit_is_per_partner_with_retry_after(api, mock):
     r = api.list()
     _envelope(r, 429, "RATE_001")
     assert r.headers["Retry-After"] == "60"
+
+
+def test_signing_path_variants():
+    path = "/api/v1/partner/stores/products?page=2&limit=5"
+    assert [signing.signing_path(path, v) for v in signing.VARIANTS] == [
+        "/partner/stores/products",
+        "/partner/stores/products?page=2&limit=5",
+        "/api/v1/partner/stores/products",
+        "/api/v1/partner/stores/products?page=2&limit=5",
+    ]
+    assert (
+        signing.signing_path("/api/v1/partner/stores/products?", "with_query") == "/partner/stores/products"
+    )
+    with pytest.raises(ValueError, match="signing path variant"):
+        signing.signing_path(path, "with_fragment")
+
+
+@pytest.mark.parametrize("quirk", signing.VARIANTS)
+def test_quirk_signing_path_accepts_exactly_its_reading(api, mock, quirk):
+    """vendor-notes §7, 2026-12-01: the guide's sentence about the path is cut off; each reading is a
+    variant of quirk signing_path, and the mock accepts only the one it is set to (an exclusive quirk)."""
+    mock.update_settings({"quirks": {"signing_path": quirk}})
+    full = "/api/v1/partner/stores/products?page=1&limit=5"
+    accepted = {}
+    for variant in signing.VARIANTS:
+        stamp = int(mock.clock.now() * 1000) + len(accepted)
+        headers = signing.signed_headers(
+            "test-partner-secret",
+            "GET",
+            full,
+            b"",
+            partner_client_id="ptnr_test",
+            store_client_id="str_test",
+            store_token="stkn_test",
+            timestamp_ms=stamp,
+            variant=variant,
+        )
+        response = api.session.get("http://mock" + full, headers=headers)
+        accepted[variant] = response.status_code
+        if response.status_code != 200:
+            assert response.json()["error"]["code"] == "AUTH_010"
+    assert accepted == {v: 200 if v == quirk else 401 for v in signing.VARIANTS}
+    refused = mock.update_settings
+    with pytest.raises(ValueError, match="signing_path"):
+        refused({"quirks": {"signing_path": "with_fragment"}})
