@@ -11,6 +11,19 @@ from .core import Case, Channel, Context, Profile
 # Every API path but the login: a client must still be able to get a token to meet the case.
 ANY_API = (None, r"^/v1/(?!token$)")
 MUG = {"sku": "MUG-01", "name": "Enamel mug", "price": 12.5, "weight": 0.35, "barcode": "5012345678900"}
+# A booking with the documented required fields (ST-DOCS Book), lines added per case.
+BOOKING = {
+    "reference2": "ORDER-1001",
+    "shipment_detail": {"weight": 0.35, "parcels": 1, "value": 12.5},
+    "recipient": {
+        "firstname": "William",
+        "lastname": "Riker",
+        "address_line_1": "123 Southpaw Lane",
+        "city": "Bristol",
+        "country": "GB",
+        "postcode": "BS2 3AP",
+    },
+}
 
 
 def _auth(ch: Channel, method: str, path: str, body: bytes) -> dict[str, str]:
@@ -81,18 +94,22 @@ def bad_sort(ctx: Context) -> None:
 
 
 def duplicate_reference(ctx: Context) -> None:
-    booking = {"reference": "ORDER-1001", "products": [{"sku": "MUG-01", "name": "Enamel mug", "qty": 1}]}
+    line = {"sku": "MUG-01", "name": "Enamel mug", "qty": 1, "value": 12.5, "weight": 0.35}
+    booking = {"reference": "ORDER-1001", **BOOKING, "products": [line]}
     ctx.send("POST", "/v1/shipments", json=booking)
     ctx.trigger("POST", "/v1/shipments", json=booking)
 
 
 def not_in_catalogue(ctx: Context) -> None:
     ctx.settings(product_updates="use_catalogue", quirks={"create_missing_when_updates_disabled": False})
-    booking = {
-        "reference": "ORDER-1002",
-        "products": [{"sku": "NEW-SKU", "name": "Not catalogued", "qty": 1}],
-    }
+    line = {"sku": "NEW-SKU", "name": "Not catalogued", "qty": 1, "value": 5, "weight": 0.1}
+    booking = {"reference": "ORDER-1002", **BOOKING, "products": [line]}
     ctx.trigger("POST", "/v1/shipments", json=booking)
+
+
+def booking_incomplete(ctx: Context) -> None:
+    line = {"sku": "MUG-01", "qty": 1}
+    ctx.trigger("POST", "/v1/shipments", json={"reference": "ORDER-1003", "products": [line]})
 
 
 def malformed_json(ctx: Context) -> None:
@@ -253,6 +270,17 @@ CASES = [
         not_in_catalogue,
         400,
         '"products.0.sku": {"exists": "This product is not in the product catalogue"}',
+        arm_match=("POST", r"^/v1/shipments$"),
+    ),
+    Case(
+        "shiptheory.shipment.required-fields",
+        "shiptheory",
+        "Booking without the documented required fields: 400 listing each",
+        "Book requires reference2, shipment_detail (weight, parcels, value), the recipient (name, "
+        "address_line_1, city, country, postcode) and each line's name, sku, value and weight.",
+        booking_incomplete,
+        400,
+        '"shipment_detail": {"_required": "This field is required"}',
         arm_match=("POST", r"^/v1/shipments$"),
     ),
     Case(

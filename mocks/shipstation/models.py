@@ -103,7 +103,8 @@ def type_problem(name: str, value: Any) -> str | None:
     return None if ok else f"{name} must be {kind.replace('category', 'a productCategory object')}"
 
 
-NUMERIC_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits and blanks only, so the mock and the contract's pattern agree on every string.
+NUMERIC_TEXT = re.compile(r"[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?[ \t]*")
 
 
 def numbers_from_strings(body: dict) -> dict:
@@ -114,9 +115,9 @@ def numbers_from_strings(body: dict) -> dict:
         kind = "int" if name == "productId" else WRITABLE.get(name)
         if kind not in ("number", "int") or not isinstance(value, str):
             continue
-        text = value.strip()
-        if not NUMERIC_TEXT.fullmatch(text):
+        if not NUMERIC_TEXT.fullmatch(value):
             continue
+        text = value.strip(" \t")
         number = float(text)
         if not math.isfinite(number):
             continue

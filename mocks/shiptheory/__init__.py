@@ -13,7 +13,7 @@ from mocks.kit.clock import Clock
 from .errors import http_error
 from .models import PRODUCT_UPDATES, ShiptheoryBackend, mint_token
 from .quirks import QUIRKS
-from .routes import make_blueprint
+from .routes import control_routes, make_blueprint
 
 NAME = "shiptheory"
 CREDENTIALS = {"email": "test@example.com", "password": "test-password"}
@@ -53,6 +53,7 @@ SPEC = VendorSpec(
     extra_settings=SETTINGS,
     validate_setting=_validate_setting,
     sensitive_headers=frozenset({"authorization"}),
+    control_routes=control_routes,
 )
 
 

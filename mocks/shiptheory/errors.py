@@ -47,6 +47,11 @@ class MethodNotAllowed(ShiptheoryError):
     message = "Method Not Allowed"
 
 
+class NotAcceptable(ShiptheoryError):
+    status = 406
+    message = "Not Acceptable"
+
+
 class PayloadTooLarge(ShiptheoryError):
     status = 413
     message = "Request Entity Too Large"
@@ -109,6 +114,7 @@ def http_error(status: int, description: str) -> MockError:
         401: Unauthorized,
         404: NotFound,
         405: MethodNotAllowed,
+        406: NotAcceptable,
         413: PayloadTooLarge,
         415: UnsupportedMediaType,
         429: TooManyRequests,
@@ -121,7 +127,7 @@ def http_error(status: int, description: str) -> MockError:
         error.body["code"] = status
         return error
     error = BadRequest()
-    if status in (403, 406, 409, 422):
+    if status in (403, 409, 422):
         error.status = status
         error.body["code"] = status
     return error

@@ -32,8 +32,11 @@ from typing import Any
 
 from mocks.kit.app import Mock
 
+from . import shipments as documented
+from .bodies import as_number
 from .errors import BadRequest, NotFound, Unauthorized, ValidationFailed, max_length_message, rule
 
+TRACKING_BASE = 2_887_000_000  # the mock's tracking numbers, shaped like the documented DHL one
 TOKEN_LIFETIME = 60 * 60  # "Authentication tokens expire after 60 minutes" [ST-DOCS]
 # Signs the mock's tokens, so a harness can mint one for a contract run without a login round trip.
 TOKEN_SECRET = b"catalog-harness shiptheory mock token key"
@@ -152,6 +155,8 @@ def validate_product(body: Any, *, require_sku: bool) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name in PRODUCT_FIELDS:
         value = body.get(name)
+        if name in NUMBER_FIELDS:
+            value = as_number(value)  # "2.5" from a form body, or a JSON string, reads as 2.5
         if value is None:
             if name == "sku" and require_sku:
                 errors[name] = rule("_required")
@@ -166,65 +171,6 @@ def validate_product(body: Any, *, require_sku: bool) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(errors)
     return clean
-
-
-def validate_shipment(body: Any) -> tuple[str, list[dict[str, Any]]]:
-    """(reference, lines) of a booking; raises ValidationFailed with `products.N.field` keys."""
-    if not isinstance(body, dict):
-        raise BadRequest()
-    errors: dict[str, dict[str, str]] = {}
-    reference = body.get("reference")
-    if reference is None:
-        errors["reference"] = rule("_required")
-    elif not isinstance(reference, str):
-        errors["reference"] = rule("scalar")
-    elif not reference:
-        errors["reference"] = rule("_empty")
-    elif len(reference) > 100:
-        errors["reference"] = rule("maxLength", max_length_message(100))
-    products = body.get("products")
-    lines: list[dict[str, Any]] = []
-    if products is None:
-        errors["products"] = rule("_required")
-    elif not isinstance(products, list):
-        errors["products"] = rule("array")
-    elif not products:
-        errors["products"] = rule("_empty")
-    else:
-        limits = {**STRING_LIMITS, **LINE_ONLY_LIMITS}
-        for index, raw in enumerate(products):
-            where = f"products.{index}"
-            if not isinstance(raw, dict):
-                errors[where] = rule("object")
-                continue
-            line: dict[str, Any] = {}
-            for name in ("sku", *LINE_TO_CATALOGUE, *LINE_ONLY_LIMITS):
-                value = raw.get(name)
-                if value is None:
-                    if name == "sku":
-                        errors[f"{where}.sku"] = rule("_required")
-                    continue
-                problem = check_field(name, value, limits)
-                if problem is None and name == "sku" and not value:
-                    problem = rule("_empty")
-                if problem:
-                    errors[f"{where}.{name}"] = problem
-                else:
-                    line[name] = value
-            qty = raw.get("qty", 1)
-            if qty is None:
-                qty = 1
-            if isinstance(qty, float) and qty.is_integer():
-                qty = int(qty)  # JSON has one number type: 2.0 is the integer 2, as the contract says
-            if not _is_int(qty):
-                errors[f"{where}.qty"] = rule("integer")
-            elif not 1 <= qty <= 9_999_999:
-                errors[f"{where}.qty"] = rule("positive")
-            line["qty"] = qty
-            lines.append(line)
-    if errors:
-        raise ValidationFailed(errors)
-    return reference, lines  # type: ignore[return-value]
 
 
 # -- tokens --------------------------------------------------------------------------------------------
@@ -287,6 +233,9 @@ class Shipment:
     locked: bool
     product_updates: str
     lines: list[Line]
+    # The documented parts (reference2, shipment_detail, recipient, sender, tags, status, tracking_number,
+    # carrier, messages, modified): what View, List and Search show.
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -295,6 +244,7 @@ class Account:
     by_sku: dict[str, int] = field(default_factory=dict)
     shipments: dict[str, Shipment] = field(default_factory=dict)
     next_id: int = 1
+    booked: int = 0  # shipments booked: numbers the mock's tracking references
 
 
 class ShiptheoryBackend:
@@ -347,7 +297,7 @@ class ShiptheoryBackend:
                 raise ValidationFailed({"sku": rule("sku_unique")})
             product = self._insert(account, clean)
         self.mock.side_effect("product.created", account=key, sku=product["sku"], source="api")
-        return {"success": True, "product": _public(product)}
+        return {"success": True, "product": _answer(product)}
 
     def view_product(self, key: str, sku: str) -> dict:
         with self._lock:
@@ -355,7 +305,7 @@ class ShiptheoryBackend:
             product_id = account.by_sku.get(sku)
             if product_id is None:
                 raise NotFound()
-            return {"product": _public(account.products[product_id])}
+            return {"product": _answer(account.products[product_id])}
 
     def update_product(self, key: str, sku: str, body: Any) -> dict:
         """Merge the given fields; a body SKU that differs from the path renames, if the new SKU is free."""
@@ -370,7 +320,7 @@ class ShiptheoryBackend:
                 raise ValidationFailed({"sku": rule("sku_unique")})
             product = account.products[product_id]
             changed = self._apply(account, product_id, clean)
-            result = {"success": True, "product": _public(product)}
+            result = {"success": True, "product": _answer(product)}
         if changed:
             self.mock.side_effect(
                 "product.updated",
@@ -404,7 +354,7 @@ class ShiptheoryBackend:
         pages = max(1, math.ceil(total / limit))  # CakePHP's paginator: an empty result is still page 1
         if page > pages:
             raise NotFound()
-        items = [_public(p) for _, p in found[(page - 1) * limit : page * limit]]
+        items = [_answer(p) for _, p in found[(page - 1) * limit : page * limit]]
         return {
             "products": items,
             "pagination": {
@@ -418,7 +368,10 @@ class ShiptheoryBackend:
 
     # -- shipments -------------------------------------------------------------------------------------
     def book_shipment(self, key: str, body: Any) -> dict:
-        reference, lines = validate_shipment(body)
+        """Book: validate the documented fields, upsert the catalogue per `product_updates`, answer the
+        documented {success, status, carrier_result, message} (vendor-notes §7, 2026-12-01)."""
+        booking = documented.validate_booking(body)
+        reference, lines = booking["reference"], booking["products"]
         settings = self.mock.settings
         mode = settings["product_updates"]
         with self._lock:
@@ -434,15 +387,26 @@ class ShiptheoryBackend:
                 if missing:
                     raise ValidationFailed(missing)
             booked_lines = [self._book_line(key, account, line, mode) for line in lines]
+            created = format_time(self.mock.clock.now())
+            account.booked += 1
+            record = {
+                "reference": reference,
+                "reference2": booking["reference2"],
+                "shipment_detail": booking["shipment_detail"],
+                "recipient": booking["recipient"],
+                "sender": booking["sender"],
+                "tags": booking["tags"],
+                "created": created,
+                "modified": created,
+                "status": "Complete",
+                "tracking_number": str(TRACKING_BASE + account.booked),
+                "carrier": documented.CARRIER,
+            }
+            record["messages"] = documented.booking_messages(record, key, created)
             shipment = Shipment(
-                reference,
-                format_time(self.mock.clock.now()),
-                bool(settings["lock_product_data"]),
-                mode,
-                booked_lines,
+                reference, created, bool(settings["lock_product_data"]), mode, booked_lines, record
             )
             account.shipments[reference] = shipment
-            view = self._shipment_view(account, shipment)
         self.mock.side_effect(
             "shipment.booked",
             account=key,
@@ -451,15 +415,48 @@ class ShiptheoryBackend:
             locked=shipment.locked,
             skus=[line["sku"] for line in lines],
         )
-        return {"success": True, **view}
+        return documented.booked_answer(record)
 
     def view_shipment(self, key: str, reference: str) -> dict:
+        """View Shipment as documented: {shipment, tags, messages, label}."""
+        with self._lock:
+            shipment = self._account(key).shipments.get(reference)
+            if shipment is None:
+                raise NotFound()
+            return documented.view(shipment.record)
+
+    def list_shipments(self, key: str, query: dict[str, str]) -> dict:
+        with self._lock:
+            items = [documented.list_item(s.record) for s in self._account(key).shipments.values()]
+        return documented.list_shipments(items, query)
+
+    def search_shipments(self, key: str, query: dict[str, str]) -> dict:
+        documented.search_window(query)  # refuse a bad window before reading anything
+        with_products = query.get("include_products") == "1"
+        with self._lock:
+            account = self._account(key)
+            items = [
+                documented.list_item(s.record, self._effective_lines(account, s) if with_products else None)
+                for s in account.shipments.values()
+            ]
+        return documented.search_shipments(items, query)
+
+    def shipment_lines(self, key: str, reference: str) -> dict | None:
+        """Each line's effective values (catalogue, line overrides, locks): for the control API only, since
+        no documented route shows them (DESIGN rule 10). None for an unknown reference."""
         with self._lock:
             account = self._account(key)
             shipment = account.shipments.get(reference)
-            if shipment is None:
-                raise NotFound()
-            return self._shipment_view(account, shipment)
+            return None if shipment is None else self._shipment_view(account, shipment)
+
+    def _effective_lines(self, account: Account, shipment: Shipment) -> list[dict[str, Any]]:
+        lines = []
+        for line in shipment.lines:
+            live = account.products[line.product_id]
+            shown = effective_line(line, live, shipment.locked)
+            shown["catalog_price"] = (line.booked if shipment.locked else live)["price"]
+            lines.append(shown)
+        return lines
 
     def _book_line(self, key: str, account: Account, line: dict[str, Any], mode: str) -> Line:
         given = {LINE_TO_CATALOGUE[name]: line[name] for name in LINE_TO_CATALOGUE if name in line}
@@ -567,6 +564,7 @@ class ShiptheoryBackend:
                 "accounts": {
                     key: {
                         "next_id": a.next_id,
+                        "booked": a.booked,
                         "products": [{"id": i, **a.products[i]} for i in sorted(a.products)],
                         "shipments": [_shipment_state(s) for s in a.shipments.values()],
                     }
@@ -595,9 +593,19 @@ class ShiptheoryBackend:
                     lines = [Line(**line) for line in raw["lines"]]
                     if any(line.product_id not in account.products for line in lines):
                         raise ValueError(f"shipment {raw['reference']!r} names a product that is not there")
+                    record = raw["record"]
+                    missing = documented.RECORD_KEYS - set(record)
+                    if missing:
+                        raise ValueError(f"shipment {raw['reference']!r}: record lacks {sorted(missing)}")
                     account.shipments[raw["reference"]] = Shipment(
-                        raw["reference"], raw["created"], bool(raw["locked"]), raw["product_updates"], lines
+                        raw["reference"],
+                        raw["created"],
+                        bool(raw["locked"]),
+                        raw["product_updates"],
+                        lines,
+                        record,
                     )
+                account.booked = max(int(data.get("booked", 0)), len(account.shipments))
             tokens_issued = int(state.get("tokens_issued", 0))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BadRequest(f"backend state is not one this mock wrote: {exc!r}") from None
@@ -645,11 +653,28 @@ def _shipment_state(shipment: Shipment) -> dict:
         "locked": shipment.locked,
         "product_updates": shipment.product_updates,
         "lines": [copy.deepcopy(line.__dict__) for line in shipment.lines],
+        "record": copy.deepcopy(shipment.record),
     }
 
 
 def _default(name: str) -> Any:
     return 0 if name in NUMBER_FIELDS else ""
+
+
+def _answer(product: dict) -> dict:
+    """A product as the API answers it: with `volume` after the dimensions, as the documented update
+    example has it (vendor-notes §7, 2026-12-01). The control API leaves it out: it is derived, not held."""
+    answer: dict[str, Any] = {}
+    for name, value in product.items():
+        answer[name] = value
+        if name == "height":
+            answer["volume"] = volume(product)
+    return answer
+
+
+def volume(product: dict) -> float:
+    """length * width * height. The documents show 0.5 for 1 * 1 * 1 and say nothing more: a guess."""
+    return round(float(product["length"]) * float(product["width"]) * float(product["height"]), 4)
 
 
 def _public(product: dict) -> dict:

@@ -11,7 +11,8 @@ from werkzeug.routing import PathConverter
 
 from mocks.kit.app import Mock
 
-from .errors import BadRequest, TooManyRequests, Unauthorized
+from .bodies import BodyError, read_body
+from .errors import BadRequest, NotAcceptable, TooManyRequests, Unauthorized
 from .models import ShiptheoryBackend
 
 
@@ -29,6 +30,10 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
     @bp.before_request
     def authenticate() -> None:
+        # "406 Not Acceptable: you requested a format that isn't json or xml" (ST-DOCS errors); no Accept
+        # header accepts anything.
+        if request.accept_mimetypes and not request.accept_mimetypes.best_match(ACCEPTABLE):
+            raise NotAcceptable()
         if request.endpoint == "shiptheory.token":
             return
         # Some real clients send "bearer"; the scheme matches case-insensitively (§7, all vendors).
@@ -59,7 +64,8 @@ def make_blueprint(mock: Mock) -> Blueprint:
     def view_product(sku: str) -> Response:
         return _json(backend.view_product(g.account, sku))
 
-    @bp.put("/products/update/<key:sku>", merge_slashes=False)
+    # PUT per the reference; POST as the documentation's JavaScript sample sends it (§7, 2026-12-01).
+    @bp.route("/products/update/<key:sku>", methods=["PUT", "POST"], merge_slashes=False)
     def update_product(sku: str) -> Response:
         return _json(backend.update_product(g.account, sku, _body()))
 
@@ -67,16 +73,37 @@ def make_blueprint(mock: Mock) -> Blueprint:
     def book_shipment() -> Response:
         return _json(backend.book_shipment(g.account, _body()))
 
-    @bp.get("/shipments/view/<key:reference>", merge_slashes=False)
+    # Before /shipments/<reference>: "list" and "search" are routes of their own (ST-DOCS).
+    @bp.get("/shipments/list")
+    def list_shipments() -> Response:
+        return _json(backend.list_shipments(g.account, request.args.to_dict()))
+
+    @bp.get("/shipments/search")
+    def search_shipments() -> Response:
+        return _json(backend.search_shipments(g.account, request.args.to_dict()))
+
+    @bp.get("/shipments/<key:reference>", merge_slashes=False)
     def view_shipment(reference: str) -> Response:
         return _json(backend.view_shipment(g.account, _shipment_reference(reference)))
 
-    # shiptheory-python 1.0.0's viewShipment() asks for /v1/shipments/{reference}; serve it the same.
-    @bp.get("/shipments/<key:reference>", merge_slashes=False)
-    def view_shipment_alias(reference: str) -> Response:
-        return _json(backend.view_shipment(g.account, _shipment_reference(reference)))
-
     return bp
+
+
+def control_routes(mock: Mock, bp: Blueprint) -> None:
+    """GET /__mock__/shipments/{reference}: each line's effective values (catalogue, line overrides,
+    locks). No documented route shows them, so they are on the control API (vendor-notes §7)."""
+    from mocks.kit.control import ControlError
+
+    backend: ShiptheoryBackend = mock.backend  # type: ignore[assignment]
+    bp.record_once(lambda state: state.app.url_map.converters.setdefault("key", KeyConverter))
+
+    @bp.get("/shipments/<key:reference>", merge_slashes=False)
+    def shipment_lines(reference: str) -> Response:
+        account = request.args.get("account") or backend.default_account
+        shown = backend.shipment_lines(account, reference)
+        if shown is None:
+            raise ControlError(f"no shipment {reference!r} in account {account!r}", 404)
+        return _json(shown)
 
 
 class KeyConverter(PathConverter):
@@ -89,9 +116,12 @@ class KeyConverter(PathConverter):
     part_isolating = False
 
 
+ACCEPTABLE = ["application/json", "application/xml", "text/xml"]
+
+
 def _shipment_reference(routed: str) -> str:
-    """The reference as sent. Decoded, /v1/shipments/view%2FX (reference "view/X" on the alias) reads as
-    /v1/shipments/view/X (reference "X"), so where the server passes the raw URI, split that instead."""
+    """The reference as sent. Decoded, /v1/shipments/list%2FX (reference "list/X") reads as
+    /v1/shipments/list/X, so where the server passes the raw URI, split that instead."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if not raw:
         return routed
@@ -99,15 +129,16 @@ def _shipment_reference(routed: str) -> str:
     _, found, tail = path.partition("/v1/shipments/")
     if not found or not tail:
         return routed
-    return unquote(tail.removeprefix("view/"))
+    return unquote(tail)
 
 
 def _body() -> Any:
-    """The JSON body, whatever the Content-Type says; malformed JSON or invalid UTF-8 is a 400."""
+    """The body as JSON, or form-encoded as the documentation's JavaScript samples send it (§7); malformed
+    JSON or invalid UTF-8 is a 400."""
     data = request.get_data()  # over the size cap -> 413 in Shiptheory's envelope
     try:
-        return json.loads(data)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return read_body(data, request.mimetype)
+    except BodyError:
         raise BadRequest() from None
 
 

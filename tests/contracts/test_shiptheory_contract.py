@@ -1,6 +1,6 @@
 """schemathesis, in process, over every Shiptheory operation (positive and negative, default checks), plus the
 contract's links: each resolved against real responses, and a stateful run that follows them token → product →
-view/update → shipment → shipment views."""
+view/update → shipment → shipment view."""
 
 from urllib.parse import quote, unquote
 
@@ -19,8 +19,10 @@ OPERATIONS = {
     "POST /v1/products",
     "GET /v1/products/view/{sku}",
     "PUT /v1/products/update/{sku}",
+    "POST /v1/products/update/{sku}",
     "POST /v1/shipments",
-    "GET /v1/shipments/view/{reference}",
+    "GET /v1/shipments/list",
+    "GET /v1/shipments/search",
     "GET /v1/shipments/{reference}",
 }
 
@@ -79,12 +81,28 @@ def test_links_follow_the_workflow():
         targets.setdefault(source, set()).add(target)
     assert targets == {
         "getToken": {"listProducts", "addProduct", "bookShipment"},
-        "listProducts": {"viewProduct", "updateProduct", "bookShipment"},
-        "addProduct": {"viewProduct", "updateProduct", "bookShipment"},
-        "viewProduct": {"updateProduct", "bookShipment"},
-        "updateProduct": {"viewProduct", "bookShipment"},
-        "bookShipment": {"viewShipment", "viewShipmentByReference", "viewProduct", "updateProduct"},
+        "listProducts": {"viewProduct", "updateProduct"},
+        "addProduct": {"viewProduct", "updateProduct"},
+        "viewProduct": {"updateProduct"},
+        "updateProduct": {"viewProduct"},
+        "bookShipment": {"viewShipment", "viewProduct", "updateProduct"},
     }
+
+
+# A booking's documented required fields besides reference and lines (ST-DOCS Book).
+BOOKING = {
+    "reference2": "ORDER-1",
+    "shipment_detail": {"weight": 1, "parcels": 1, "value": 5},
+    "recipient": {
+        "firstname": "William",
+        "lastname": "Riker",
+        "address_line_1": "123 Southpaw Lane",
+        "city": "Bristol",
+        "country": "GB",
+        "postcode": "BS2 3AP",
+    },
+}
+LINE = {"name": "Line", "value": 5, "weight": 1}
 
 
 # For each link: the request that makes its source answer 200 (after SEED), and what the target needs besides
@@ -95,12 +113,14 @@ SOURCE_CALLS = {
     "addProduct": {"body": {"sku": "/LINK/1", "name": "Linked"}},  # slashes reach the path as %2F
     "viewProduct": {"path_parameters": {"sku": "SEED-1"}},
     "updateProduct": {"path_parameters": {"sku": "SEED-1"}, "body": {"sku": "/SEED/2"}},  # a rename
-    "bookShipment": {"body": {"reference": "view/REF-1", "products": [{"sku": "SEED-1", "qty": 2}]}},
+    "bookShipment": {
+        "body": {**BOOKING, "reference": "view/REF-1", "products": [{**LINE, "sku": "SEED-1", "qty": 2}]}
+    },
 }
 TARGET_BASE = {
     "addProduct": {"body": {"sku": "LINK-NEW"}},
     "updateProduct": {"body": {"name": "Updated through a link"}},
-    "bookShipment": {"body": {"reference": "REF-LINKED", "products": [{"sku": "LINE-1", "qty": 1}]}},
+    "bookShipment": {"body": {**BOOKING, "reference": "REF-LINKED", "products": [{**LINE, "sku": "LINE-1"}]}},
 }
 
 
@@ -136,7 +156,9 @@ def test_every_link_resolves_against_real_responses():
             backend.reset()
             backend.seed(harness.credentials["email"], SEED)
             source_id = link.source.definition.raw["operationId"]
-            source = link.source.Case(headers=dict(auth), **SOURCE_CALLS[source_id])
+            call = SOURCE_CALLS[source_id]
+            media = {"media_type": "application/json"} if "body" in call else {}
+            source = link.source.Case(headers=dict(auth), **call, **media)
             response = source.call()
             assert response.status_code == 200, (label, response.text)
             transition = link.extract(StepOutput(response, source))
@@ -155,6 +177,8 @@ def test_every_link_resolves_against_real_responses():
             headers = {**auth, **values.pop("headers", {})}  # a token link's header replaces the minted one
             # Generated cases hold path parameters percent-encoded (a slash as %2F); a hand-made one must too.
             path = {k: quote(str(v), safe="") for k, v in values.pop("path_parameters", {}).items()}
+            if "body" in kwargs:
+                kwargs["media_type"] = "application/json"
             target = link.target.Case(
                 headers=headers, path_parameters=path or None, query=values.pop("query", None), **kwargs
             )
@@ -270,5 +294,5 @@ def test_stateful_workflow_in_process():
     # link resolves to a 2xx is pinned deterministically by test_every_link_resolves_against_real_responses.
     assert {"POST /v1/token", "POST /v1/products", "POST /v1/shipments"} <= sources, sorted(followed)
     assert {"GET /v1/products/view/{sku}", "PUT /v1/products/update/{sku}", "POST /v1/shipments"} <= targets
-    assert targets & {"GET /v1/shipments/view/{reference}", "GET /v1/shipments/{reference}"}, sorted(followed)
-    assert len({name for _, name, _ in followed}) >= 8, sorted(followed)
+    assert "GET /v1/shipments/{reference}" in targets, sorted(followed)
+    assert len({name for _, name, _ in followed}) >= 6, sorted(followed)

@@ -25,6 +25,20 @@ BASE = "http://mock"
 SKUS = st.sampled_from(["A", "B", "C"])
 NAMES = st.sampled_from(["mug", "cup", "jug"])
 AMOUNTS = st.none() | st.sampled_from([0, 1.5, 2, 9.99])
+AMOUNT = st.sampled_from([0, 1.5, 2, 9.99])
+# The documented required parts of a booking besides its lines (ST-DOCS Book).
+BOOKING = {
+    "reference2": "ORDER1",
+    "shipment_detail": {"weight": 1, "parcels": 1, "value": 1},
+    "recipient": {
+        "firstname": "William",
+        "lastname": "Riker",
+        "address_line_1": "123 Southpaw Lane",
+        "city": "Bristol",
+        "country": "GB",
+        "postcode": "BS2 3AP",
+    },
+}
 MODES = st.sampled_from(["update_catalogue", "use_catalogue", "use_catalogue_with_discounts"])
 FIELDS = ("name", "price", "weight")
 
@@ -141,11 +155,8 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
     @rule(
         lines=st.lists(
             st.fixed_dictionaries(
-                {"sku": SKUS},
+                {"sku": SKUS, "name": NAMES, "value": AMOUNT, "weight": AMOUNT},  # required per line
                 optional={
-                    "name": NAMES,
-                    "value": AMOUNTS,
-                    "weight": AMOUNTS,
                     "qty": st.integers(1, 3),
                     "customisation": st.sampled_from(["engraved", "gift wrap"]),
                 },
@@ -157,7 +168,7 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
     def book_shipment(self, lines: list[dict[str, Any]]) -> None:
         self.references += 1
         reference = f"R{self.references}"
-        response = self.call("POST", "/v1/shipments", {"reference": reference, "products": lines})
+        response = self.call("POST", "/v1/shipments", {"reference": reference, **BOOKING, "products": lines})
         assert response.status_code == 200, response.text
         self.model.book(reference, lines)
 
@@ -178,7 +189,8 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
     @invariant()
     def every_line_shows_its_effective_values(self) -> None:
         for reference in self.model.shipments:
-            shown = self.call("GET", f"/v1/shipments/view/{reference}").json()["shipment"]["products"]
+            # The effective lines are on the control API: no documented route shows them.
+            shown = self.session.get(f"{BASE}/__mock__/shipments/{reference}").json()["shipment"]["products"]
             actual = [
                 {k: line[k] for k in ("sku", "name", "value", "weight", "customisation")} for line in shown
             ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,25 @@ from mocks.kit.transport import in_process_session
 from mocks.shiptheory import CREDENTIALS, create_app
 
 BASE = "http://mock"
+DOCS = Path(__file__).parents[2] / "data" / "shiptheory"  # the documentation's example bodies
+
+
+def doc_example(name: str) -> Any:
+    return json.loads((DOCS / name).read_text(encoding="utf-8"))
+
+
+def booking(reference: str, products: list[dict[str, Any]] | None = None, **overrides: Any) -> dict:
+    """The documentation's Book example with another reference and, where given, other lines."""
+    body = doc_example("book.json")
+    body["reference"] = reference
+    if products is not None:
+        body["products"] = products
+    return {**body, **overrides}
+
+
+def line(sku: str, name: str = "item", value: float = 1, weight: float = 1, **extra: Any) -> dict:
+    """A shipment line with the documented required fields (name, sku, value, weight)."""
+    return {"name": name, "sku": sku, "value": value, "weight": weight, **extra}
 
 
 class Api:
@@ -45,6 +66,15 @@ class Api:
         response = self.session.put(f"{BASE}/__mock__/settings", json=changes)
         assert response.status_code == 200, response.text
         return response.json()
+
+    def book(self, reference: str, products: list[dict[str, Any]] | None = None, **kw: Any) -> Any:
+        return self.post("/v1/shipments", booking(reference, products, **kw))
+
+    def lines(self, reference: str) -> list[dict]:
+        """Each line's effective values, from the control API (no documented route shows them)."""
+        response = self.session.get(f"{BASE}/__mock__/shipments/{reference}")
+        assert response.status_code == 200, response.text
+        return response.json()["shipment"]["products"]
 
     def products(self) -> list[dict]:
         return self.session.get(f"{BASE}/__mock__/products").json()["products"]

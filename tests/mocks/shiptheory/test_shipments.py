@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 
 from harness.conformance import load
 from mocks.kit.server import ServerThread
 
-from .conftest import BASE, Api
-
-
-def line(api: Api, reference: str, index: int = 0) -> dict:
-    response = api.get(f"/v1/shipments/view/{reference}")
-    assert response.status_code == 200, response.text
-    return response.json()["shipment"]["products"][index]
+from .conftest import BASE, Api, booking, line
 
 
 def catalogue(api: Api, sku: str) -> dict:
@@ -23,18 +19,25 @@ def catalogue(api: Api, sku: str) -> dict:
 
 def test_booking_creates_missing_products_and_updates_differing_ones(api: Api) -> None:
     api.post("/v1/products", {"sku": "A", "name": "old", "price": 10, "weight": 1, "barcode": "111"})
-    response = api.post(
-        "/v1/shipments",
-        {
-            "reference": "R1",
-            "products": [
-                {"sku": "A", "name": "new", "value": 8, "qty": 2},
-                {"sku": "B", "name": "bee", "value": 3, "weight": 0.5, "commodity_code": "6109"},
-            ],
-        },
+    response = api.book(
+        "R1",
+        [
+            line("A", "new", value=8, weight=1, qty=2),
+            line("B", "bee", value=3, weight=0.5, commodity_code="6109"),
+        ],
     )
     assert response.status_code == 200
-    assert response.json()["success"] is True
+    assert response.json() == {
+        "success": True,
+        "status": "Complete",
+        "carrier_result": {
+            "status": "success",
+            "tracking": "2887000001",
+            "carrier": "Mock Carrier",
+            "no_tracking": None,
+        },
+        "message": "Mock Carrier tracking reference received: 2887000001",
+    }
     a, b = catalogue(api, "A"), catalogue(api, "B")
     assert (a["name"], a["price"], a["weight"], a["barcode"]) == ("new", 8, 1, "111")
     assert (b["name"], b["price"], b["weight"], b["commodity_code"]) == ("bee", 3, 0.5, "6109")
@@ -58,39 +61,29 @@ def test_line_view_is_catalogue_plus_line_overrides(api: Api) -> None:
         {"sku": "A", "name": "mug", "price": 10, "weight": 1, "length": 12, "commodity_manucountry": "GBR"},
     )
     api.settings(product_updates="use_catalogue_with_discounts")
-    api.post(
-        "/v1/shipments",
-        {
-            "reference": "R1",
-            "products": [
-                {
-                    "sku": "A",
-                    "value": 7.5,
-                    "weight": 1.2,
-                    "customisation": "Happy birthday",
-                    "batch_number": "B-9",
-                }
-            ],
-        },
+    api.book(
+        "R1", [line("A", "mug", value=7.5, weight=1.2, customisation="Happy birthday", batch_number="B-9")]
     )
-    assert line(api, "R1") == {
-        "sku": "A",
-        "name": "mug",
-        "qty": 1,
-        "value": 7.5,
-        "weight": 1.2,
-        "barcode": "",
-        "commodity_code": "",
-        "commodity_description": "",
-        "commodity_manucountry": "GBR",
-        "commodity_composition": "",
-        "mid_code": "",
-        "length": 12,
-        "width": 0,
-        "height": 0,
-        "customisation": "Happy birthday",
-        "batch_number": "B-9",
-    }
+    assert api.lines("R1") == [
+        {
+            "sku": "A",
+            "name": "mug",
+            "qty": 1,
+            "value": 7.5,
+            "weight": 1.2,
+            "barcode": "",
+            "commodity_code": "",
+            "commodity_description": "",
+            "commodity_manucountry": "GBR",
+            "commodity_composition": "",
+            "mid_code": "",
+            "length": 12,
+            "width": 0,
+            "height": 0,
+            "customisation": "Happy birthday",
+            "batch_number": "B-9",
+        }
+    ]
     product = catalogue(api, "A")
     assert (product["price"], product["weight"]) == (10, 1)  # updates off: catalogue untouched
     assert "customisation" not in product
@@ -99,75 +92,134 @@ def test_line_view_is_catalogue_plus_line_overrides(api: Api) -> None:
 def test_use_catalogue_ignores_line_price_but_keeps_line_weight(api: Api) -> None:
     api.post("/v1/products", {"sku": "A", "name": "mug", "price": 10, "weight": 1})
     api.settings(product_updates="use_catalogue")
-    api.post(
-        "/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "x", "value": 2, "weight": 3}]}
-    )
-    assert (line(api, "R1")["value"], line(api, "R1")["weight"], line(api, "R1")["name"]) == (10, 3, "mug")
+    api.book("R1", [line("A", "x", value=2, weight=3)])
+    (shown,) = api.lines("R1")
+    assert (shown["value"], shown["weight"], shown["name"]) == (10, 3, "mug")
     assert catalogue(api, "A")["name"] == "mug"
     api.settings(quirks={"use_catalogue_ignores_line_price": False})
-    api.post("/v1/shipments", {"reference": "R2", "products": [{"sku": "A", "value": 2}]})
-    assert line(api, "R2")["value"] == 2
+    api.book("R2", [line("A", value=2)])
+    assert api.lines("R2")[0]["value"] == 2
 
 
 def test_catalogue_edit_shows_in_unlocked_shipments_only(api: Api) -> None:
     api.post("/v1/products", {"sku": "A", "name": "mug", "price": 10, "weight": 1})
-    api.post("/v1/shipments", {"reference": "OPEN", "products": [{"sku": "A", "weight": 2}]})
+    api.book("OPEN", [line("A", "mug", value=10, weight=2)])
     api.settings(lock_product_data=True)
-    api.post("/v1/shipments", {"reference": "LOCKED", "products": [{"sku": "A"}]})
-    api.put("/v1/products/update/A", {"name": "cup", "price": 12, "weight": 5, "sku": "A2"})
-    open_line, locked_line = line(api, "OPEN"), line(api, "LOCKED")
-    assert (open_line["sku"], open_line["name"], open_line["value"], open_line["weight"]) == (
+    api.book("LOCKED", [line("A", "mug", value=10, weight=2)])
+    api.put("/v1/products/update/A", {"name": "cup", "price": 12, "weight": 5, "sku": "A2", "barcode": "9"})
+    (open_line,), (locked_line,) = api.lines("OPEN"), api.lines("LOCKED")
+    # Every booked line carries its own value and weight (required), so those stay; the rest follow the
+    # catalogue unless the shipment was locked when it was booked.
+    assert (open_line["sku"], open_line["name"], open_line["barcode"], open_line["value"]) == (
         "A2",
         "cup",
-        12,
-        2,
+        "9",
+        10,
     )
-    assert (locked_line["sku"], locked_line["name"], locked_line["value"], locked_line["weight"]) == (
+    assert (locked_line["sku"], locked_line["name"], locked_line["barcode"], locked_line["value"]) == (
         "A",
         "mug",
+        "",
         10,
-        2,
-    )  # the OPEN booking had already written weight 2 to the catalogue
-    assert api.get("/v1/shipments/view/LOCKED").json()["shipment"]["locked"] is True
+    )
+    control = api.session.get(f"{BASE}/__mock__/shipments/LOCKED").json()["shipment"]
+    assert control["locked"] is True
     api.settings(lock_product_data=False)  # the lock belongs to the shipment, taken when it was booked
-    assert line(api, "LOCKED")["name"] == "mug"
+    assert api.lines("LOCKED")[0]["name"] == "mug"
 
 
 def test_booking_in_update_mode_changes_other_unlocked_shipments(api: Api) -> None:
-    api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "one"}]})
-    api.post("/v1/shipments", {"reference": "R2", "products": [{"sku": "A", "name": "two"}]})
-    assert line(api, "R1")["name"] == "two"
+    api.book("R1", [line("A", "one")])
+    api.book("R2", [line("A", "two")])
+    assert api.lines("R1")[0]["name"] == "two"
 
 
 def test_missing_sku_with_updates_off_and_the_quirk_off_is_refused_whole(api: Api) -> None:
     api.post("/v1/products", {"sku": "A"})
     api.settings(product_updates="use_catalogue", quirks={"create_missing_when_updates_disabled": False})
-    response = api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A"}, {"sku": "NEW"}]})
+    response = api.book("R1", [line("A"), line("NEW")])
     assert response.status_code == 400
     assert list(response.json()["error"]) == ["products.1.sku"]
     assert [p["sku"] for p in api.products()] == ["A"]
-    assert api.get("/v1/shipments/view/R1").status_code == 404
+    assert api.get("/v1/shipments/R1").status_code == 404
+    assert api.session.get(f"{BASE}/__mock__/shipments/R1").status_code == 404
 
 
-def test_shipment_validation_and_unique_reference(api: Api) -> None:
-    bad = api.post("/v1/shipments", {"reference": "", "products": [{"name": "x", "qty": 0}, "x"]})
-    assert bad.status_code == 400
-    assert set(bad.json()["error"]) == {"reference", "products.0.sku", "products.0.qty", "products.1"}
-    assert api.post("/v1/shipments", {"products": []}).json()["error"] == {
-        "reference": {"_required": "This field is required"},
-        "products": {"_empty": "This field cannot be left empty"},
+def test_booking_requires_the_documented_fields(api: Api) -> None:
+    """ST-DOCS Book: reference, reference2, shipment_detail.weight|parcels|value, the recipient's name,
+    address_line_1, city, country and postcode, and each product's name, sku, value and weight."""
+    empty = api.post("/v1/shipments", {})
+    assert (empty.status_code, empty.json()) == (
+        400,
+        {
+            "error": {
+                "reference": {"_required": "This field is required"},
+                "reference2": {"_required": "This field is required"},
+                "shipment_detail": {"_required": "This field is required"},
+                "recipient": {"_required": "This field is required"},
+            }
+        },
+    )
+    hollow = api.post(
+        "/v1/shipments",
+        {
+            "reference": "R",
+            "reference2": "O",
+            "shipment_detail": {},
+            "recipient": {},
+            "products": [{"qty": 0}, "x"],
+        },
+    )
+    assert set(hollow.json()["error"]) == {
+        "shipment_detail.weight",
+        "shipment_detail.parcels",
+        "shipment_detail.value",
+        *(
+            f"recipient.{f}"
+            for f in ("firstname", "lastname", "address_line_1", "city", "country", "postcode")
+        ),
+        *(f"products.0.{f}" for f in ("name", "sku", "value", "weight", "qty")),
+        "products.1",
     }
-    assert api.post("/v1/shipments", {"reference": "R", "products": [{"sku": "A"}]}).status_code == 200
-    again = api.post("/v1/shipments", {"reference": "R", "products": [{"sku": "A"}]})
+    bad = api.post(
+        "/v1/shipments",
+        booking(
+            "R",
+            shipment_detail={"weight": "heavy", "parcels": 1.5, "value": 1},
+            recipient={**booking("R")["recipient"], "country": "XX"},
+        ),
+    )
+    assert bad.json()["error"] == {
+        "shipment_detail.weight": {"numeric": "The provided value must be a number"},
+        "shipment_detail.parcels": {"integer": "The provided value must be an integer"},
+        "recipient.country": {"country": "The provided value must be a 2 character ISO country code"},
+    }
+    assert api.get("/v1/shipments/R").status_code == 404 and api.products() == []
+    # Over 25 characters "may be rejected": the mock accepts it; numbers given as text are numbers.
+    long = booking("R" * 40, shipment_detail={"weight": "2.5", "parcels": "1", "value": "135.18"})
+    assert api.post("/v1/shipments", long).status_code == 200
+    assert api.book("R").status_code == 200
+    again = api.book("R")
     assert again.json() == {
         "error": {"reference": {"unique": "A shipment with this reference already exists"}}
     }
 
 
-def test_view_by_reference_alias_and_unknown(api: Api) -> None:
-    api.post("/v1/shipments", {"reference": "R1", "products": [{"sku": "A"}]})
-    assert api.get("/v1/shipments/R1").json() == api.get("/v1/shipments/view/R1").json()
-    assert api.get("/v1/shipments/view/nope").json()["message"] == "Not Found"
+def test_view_is_the_documented_shape_and_the_invented_route_is_gone(api: Api) -> None:
+    api.book("R1", [line("A")])
+    view = api.get("/v1/shipments/R1")
+    assert view.status_code == 200
+    body = view.json()
+    assert list(body) == ["shipment", "tags", "messages", "label"]
+    assert body["shipment"]["status"] == "Complete" and body["shipment"]["tracking_number"] == "2887000001"
+    assert api.get("/v1/shipments/view/R1").json() == {
+        "message": "Not Found",
+        "url": "/v1/shipments/view/R1",
+        "code": 404,
+    }
+    assert api.get("/v1/shipments/nope").json()["message"] == "Not Found"
+    missing = api.session.get(f"{BASE}/__mock__/shipments/nope?account=test@example.com")
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
 
 
 def test_settings_through_the_control_api(api: Api) -> None:
@@ -185,19 +237,17 @@ def test_settings_through_the_control_api(api: Api) -> None:
 
 def test_state_round_trips_shipments_and_locks(api: Api) -> None:
     api.settings(lock_product_data=True)
-    api.post(
-        "/v1/shipments", {"reference": "R1", "products": [{"sku": "A", "name": "a", "customisation": "c"}]}
-    )
+    api.book("R1", [line("A", "a", customisation="c")])
     state = api.session.get(f"{BASE}/__mock__/state").json()
-    before = line(api, "R1")
+    before = (api.lines("R1"), api.get("/v1/shipments/R1").json())
     api.session.post(f"{BASE}/__mock__/reset")
     api.token = api.login().json()["data"]["token"]
-    assert api.get("/v1/shipments/view/R1").status_code == 404
+    assert api.get("/v1/shipments/R1").status_code == 404
     assert api.session.put(f"{BASE}/__mock__/state", json=state).status_code == 200
-    assert line(api, "R1") == before
+    assert (api.lines("R1"), api.get("/v1/shipments/R1").json()) == before
     broken = {**state, "backend": {"accounts": {"x": {"shipments": [{"reference": "Q"}]}}}}
     assert api.session.put(f"{BASE}/__mock__/state", json=broken).status_code == 400
-    assert line(api, "R1") == before  # a bad document changes nothing
+    assert (api.lines("R1"), api.get("/v1/shipments/R1").json()) == before  # a bad document changes nothing
 
 
 # -- what the contract run cannot check (positive_data_acceptance is excluded there) --
@@ -246,10 +296,10 @@ def test_shiptheory_python_client_works_unchanged() -> None:
             listed = client.listProducts(ProductQuery({"limit": 10, "sort": "sku"}).toQueryParams())
             assert listed.code == 200 and listed.body["pagination"]["limit"] == 10
             local.clock.advance(1)
-            booked = client.bookShipment('{"reference": "PY-R", "products": [{"sku": "PY-1", "qty": 1}]}')
-            assert booked.code == 200
+            booked = client.bookShipment(json.dumps(booking("PY-R", [line("PY-1", "Renamed", value=4.25)])))
+            assert booked.code == 200 and booked.body["status"] == "Complete"
             local.clock.advance(1)
-            assert client.viewShipment("PY-R").body["shipment"]["products"][0]["name"] == "Renamed"
+            assert client.viewShipment("PY-R").body["shipment"]["status"] == "Complete"
             local.clock.advance(1)
             missing = client.viewProduct("nope")
             assert missing.code == 404 and missing.error["message"] == "Not Found"
