@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         drift_arguments(drift)
         add_commands(commands)  # cases, reproduce
+        from .quirks import add_command as add_quirks
+
+        add_quirks(commands)  # quirks
 
     # Everything after the first "--" is the command `verify` runs, whatever options it carries.
     split = argv.index("--") if "--" in argv else len(argv)
