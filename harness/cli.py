@@ -63,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     check.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with journals")
+    check.add_argument(
+        "--quirk-matrix",
+        action="store_true",
+        help="property runs under the default and every other quirk value (catalog-harness quirks)",
+    )
     check.set_defaults(run=_check)
 
     contract = commands.add_parser(
@@ -117,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     verify.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     verify.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with the journal")
+    _quirk_options(verify, matrix="run the same example(s) under the default and every other quirk value")
     verify.set_defaults(run=_verify)
 
     record = commands.add_parser(
@@ -175,6 +181,28 @@ def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {text!r}")
     return int(text)
+
+
+def _quirk_options(parser: argparse.ArgumentParser, matrix: str | None = None) -> None:
+    parser.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a quirk of the mock (repeatable; catalog-harness quirks lists them)",
+    )
+    if matrix:
+        parser.add_argument("--quirk-matrix", action="store_true", help=matrix)
+
+
+def _pins(vendor: str, pins: list[str]) -> dict[str, Any]:
+    """--quirk NAME=VALUE arguments; a UsageError names the bad one."""
+    from .quirks import parse_pins
+
+    try:
+        return parse_pins(vendor, pins)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _selected(names: list[str]) -> list[str]:
@@ -314,6 +342,19 @@ def _check(args: argparse.Namespace) -> int:
                     progress.remove_task(task)
                     console.print(f"{name}: {suite}: {sum(r.ok for r in run.results)}/{len(run.results)} ok")
                 if harness.adapter is None:
+                    continue
+                if args.quirk_matrix:  # the property run under each quirk variant
+                    from . import matrix
+
+                    task = progress.add_task(f"{name}: quirk matrix", total=None)
+                    grid = matrix.property_matrix(harness, args.examples, args.seed)
+                    progress.remove_task(task)
+                    results.extend(matrix.results(grid, "property"))
+                    timelines.append(Timeline(name, "default settings", grid.columns[0].raw.journal))
+                    if not args.json:
+                        console.print(matrix.table(grid))
+                        for line in matrix.verdict_lines(grid):
+                            console.print(line, markup=False, highlight=False)
                     continue
                 task = progress.add_task(f"{name}: property run", total=args.examples)
                 began = time.perf_counter()
@@ -468,8 +509,12 @@ def _verify(args: argparse.Namespace) -> int:
     problem = arguments.runnable(command)
     if problem:  # nothing to judge: say so once, run no checks
         return _inconclusive(args, console, problem)
+    pins = _pins(args.vendor, args.quirk)
+    settings = {"quirks": pins} if pins else None
     # The command's output passes through, each line marked as the command's own.
     echo = _Prefixed(sys.stderr if args.json else sys.stdout, f"  {Path(command[0]).name} | ")
+    if args.quirk_matrix:
+        return _verify_matrix(args, harness, command, pins, source, existing, state, faults, echo)
     started = time.perf_counter()
     replay: dict[str, Any] = {}
     interrupts = Interrupts().__enter__()
@@ -488,6 +533,7 @@ def _verify(args: argparse.Namespace) -> int:
                 echo=echo,
                 faults=faults if args.faults else None,
                 shrink_seconds=args.shrink_seconds,
+                settings=settings,
                 on_example=lambda n, r: (phases.report(n, r), interrupts.checkpoint()),
             )
             result, example = outcome.result, outcome.example
@@ -506,7 +552,9 @@ def _verify(args: argparse.Namespace) -> int:
             example = Example(source, existing, state, faults)
             held = _products(len(existing)) if state is None else "a snapshot"
             console.print(f"{args.vendor}: {_products(len(source))} in the catalogue, {held} at the vendor")
-            result = verify_once(harness, example, command, timeout=args.timeout, echo=echo)
+            result = verify_once(
+                harness, example, command, timeout=args.timeout, echo=echo, settings=settings
+            )
     except KeyboardInterrupt as exc:  # the command's process group is already killed (run_command)
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
         console.print(f"interrupted by {signal.Signals(signum).name}: the command was stopped; no verdict")
@@ -610,6 +658,89 @@ def _inconclusive(args: argparse.Namespace, console: Console, reason: str) -> in
     if args.json:
         print(to_json([], command="verify", vendor=args.vendor, argv=args.user_command, inconclusive=reason))
     return exitcodes.INCONCLUSIVE
+
+
+def _verify_matrix(
+    args: argparse.Namespace,
+    harness: Any,
+    command: list[str],
+    pins: dict[str, Any],
+    source: Any,
+    existing: list[dict],
+    state: dict | None,
+    faults: list[dict],
+    echo: Any,
+) -> int:
+    """verify --quirk-matrix: the same example(s) per variant; a matrix of variants by checks."""
+    import shlex
+
+    from . import matrix
+    from .html_report import Timeline, write_html
+    from .report import to_json, write_junit
+    from .verify import Example, generated_catalogue, generated_example
+
+    console = terminal.console(stderr=True)
+    started = time.perf_counter()
+    example = None
+    if not args.examples:
+        if state is None and not args.state:
+            generated = generated_example(harness, args.seed, source)
+            source, existing = generated.source, generated.existing
+        elif source is None:  # the vendor state is given: generate only the catalogue
+            source = generated_catalogue(args.seed)
+        example = Example(source, existing, state, faults)
+    outcome = matrix.verify_matrix(
+        harness,
+        command,
+        pins,
+        example=example,
+        examples=args.examples,
+        seed=args.seed,
+        timeout=args.timeout,
+        echo=echo,
+        faults=faults if args.faults else None,
+        shrink_seconds=args.shrink_seconds,
+        on_variant=lambda v: console.print(f"{args.vendor}: variant {v.name}"),
+    )
+    results = matrix.results(outcome, "verify")
+    if args.junit:
+        write_junit(args.junit, results, f"catalog-harness verify {args.vendor} --quirk-matrix")
+    if args.html:
+        timelines = [
+            Timeline(args.vendor, f"first run [{c.variant.name}]", c.raw.record.journal)
+            for c in outcome.columns
+            if c.raw is not None
+        ]
+        write_html(
+            args.html,
+            f"catalog-harness verify {args.vendor} --quirk-matrix",
+            results,
+            timelines,
+            {"command": shlex.join(command), "quirk matrix": "; ".join(matrix.verdict_lines(outcome))},
+        )
+    if args.json:
+        print(
+            to_json(
+                results,
+                command="verify",
+                vendor=args.vendor,
+                argv=command,
+                quirk_matrix=outcome.as_json(),
+                seconds=round(time.perf_counter() - started, 2),
+            )
+        )
+    else:
+        out = terminal.console(min_width=140)
+        out.print(matrix.table(outcome))
+        for line in matrix.verdict_lines(outcome):
+            out.print(line, markup=False, highlight=False)
+        for column in outcome.columns:
+            for check, failures in column.failures.items():
+                for failure in failures[:5]:
+                    out.print(
+                        f"- [{column.variant.name}] {check}: {failure['text']}", markup=False, highlight=False
+                    )
+    return 0 if outcome.ok else 1
 
 
 def _verify_results(result: Any, seconds: float) -> list[Any]:

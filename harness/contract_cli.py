@@ -28,6 +28,13 @@ def add_arguments(contract: argparse.ArgumentParser) -> None:
     )
     contract.add_argument("--json", action="store_true", help="print the full result as JSON on stdout")
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    contract.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="run against a mock with this quirk variant (repeatable; catalog-harness quirks lists them)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +42,16 @@ def run(args: argparse.Namespace) -> int:
     harness = vendors.get(args.vendor)
     if args.max_requests is not None and args.max_requests < 1:
         console.print("[red]error:[/] --max-requests must be at least 1")
+        return exitcodes.USAGE
+    from .quirks import parse_pins
+
+    try:
+        args.quirks = parse_pins(args.vendor, args.quirk)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return exitcodes.USAGE
+    if args.quirks and args.base_url:
+        console.print("[red]error:[/] --quirk sets the mock's quirks; it cannot apply to --base-url")
         return exitcodes.USAGE
     try:
         if args.base_url:
@@ -53,7 +70,8 @@ def _line(r: OperationResult, extra: str = "") -> str:
 def _against_mock(args: argparse.Namespace, harness: Any, console: Console) -> int:
     from mocks.kit.server import ServerThread
 
-    with ServerThread(harness.create_app(settings=harness.contract_settings)) as server:
+    settings = {**harness.contract_settings, **({"quirks": args.quirks} if args.quirks else {})}
+    with ServerThread(harness.create_app(settings=settings)) as server:
         base_url = server.base_url + vendors.api_path(args.vendor)
         console.print(
             f"{args.vendor}: {'all' if args.allow_writes else 'read-only'} operations at {base_url}"

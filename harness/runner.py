@@ -130,6 +130,7 @@ def property_run(
     client_factory: Callable[..., Any] | None = None,
     extra_checks: ExtraChecks | None = None,
     on_example: Callable[[int], None] | None = None,
+    settings_: dict | None = None,
 ) -> PropertyOutcome:
     adapter = harness.adapter
     extra_checks = harness.property_checks if extra_checks is None else extra_checks
@@ -144,7 +145,9 @@ def property_run(
         outcome.examples += 1
         if on_example:
             on_example(outcome.examples)
-        result = run_once(harness, scenario.source, existing, scenario.faults, client_factory, extra_checks)
+        result = run_once(
+            harness, scenario.source, existing, scenario.faults, client_factory, extra_checks, settings_
+        )
         outcome.journal = result.record.journal + result.record.second_journal
         if not result.ok:
             last.update(scenario=scenario.describe() | {"existing": existing}, failures=result.all_failures())

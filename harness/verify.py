@@ -202,7 +202,9 @@ def verify_once(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     echo: TextIO | None = None,
+    settings: dict | None = None,
 ) -> VerifyResult:
+    """`settings` (e.g. {"quirks": {...}}, a quirk-matrix variant) go on after any restored state."""
     clock = Clock()
     app = harness.create_app(clock=clock)
     mock = app.extensions["mock"]
@@ -212,6 +214,8 @@ def verify_once(
         mock.restore(example.state)
     else:
         backend.seed(account, example.existing)
+    if settings:
+        mock.update_settings(settings)
     before = backend.products(account)
     with (
         tempfile.TemporaryDirectory(prefix="catalog-harness-") as workdir,
@@ -326,6 +330,7 @@ def verify_examples(
     faults: list[dict] | None = None,  # a fixed fault plan for every example; None: generated plans
     shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
     on_example: Callable[[int, VerifyResult], None] | None = None,
+    settings: dict | None = None,
 ) -> VerifyOutcome:
     """hypothesis draws catalogues, vendor state and fault plans; a failure shrinks to a smaller one.
 
@@ -345,7 +350,7 @@ def verify_examples(
         if first_failure and time.monotonic() - first_failure[0] > shrink_seconds:
             return  # out of shrinking time
         example = Example(scenario.source, existing, faults=scenario.faults if faults is None else faults)
-        result = verify_once(harness, example, command, timeout=timeout, echo=echo)
+        result = verify_once(harness, example, command, timeout=timeout, echo=echo, settings=settings)
         outcome.examples += 1
         if on_example:
             on_example(outcome.examples, result)
