@@ -114,7 +114,12 @@ def results(outcome: MatrixOutcome, suite: str) -> list[Result]:
     found: list[Result] = []
     for column in outcome.columns:
         variant = column.variant
-        tolerated = variant.kind == EXCLUSIVE and bool(outcome.readings.get(variant.quirk or ""))
+        if variant.kind == EXCLUSIVE:
+            tolerated = bool(outcome.readings.get(variant.quirk or ""))
+        else:  # the default fails where the client meets another reading of an exclusive quirk
+            tolerated = variant.kind == "default" and any(
+                values and variant.quirks[quirk] not in values for quirk, values in outcome.readings.items()
+            )
         for check, ok in column.status.items():
             note = None
             if not ok and tolerated:
