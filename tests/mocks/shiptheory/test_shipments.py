@@ -301,6 +301,18 @@ def test_shiptheory_python_client_works_unchanged() -> None:
             local.clock.advance(1)
             assert client.viewShipment("PY-R").body["shipment"]["status"] == "Complete"
             local.clock.advance(1)
+            listed = client.listShipment("?limit=10")
+            assert listed.code == 200 and listed.body["shipments"][0]["channel_reference_id"] == "PY-R"
+            local.clock.advance(1)
+            day = local.mock.clock.now()
+            stamp = (
+                __import__("datetime")
+                .datetime.fromtimestamp(day, __import__("datetime").UTC)
+                .strftime("%Y-%m-%d")
+            )
+            found = client.searchShipment(f"?created_from={stamp}&created_to={stamp}&include_products=1")
+            assert found.code == 200 and found.body["shipments"][0]["products"][0]["sku"] == "PY-1"
+            local.clock.advance(1)
             missing = client.viewProduct("nope")
             assert missing.code == 404 and missing.error["message"] == "Not Found"
         finally:
