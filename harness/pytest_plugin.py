@@ -1,8 +1,11 @@
 """pytest fixtures for users' own suites: `<vendor>_mock` for every vendor, e.g. `shipstation_mock`.
 
 Each fixture serves the vendor's mock on an ephemeral 127.0.0.1 port for the session and resets it
-before every test. The handle it yields gives the base URL, the credentials, and direct control of
-state, faults, clock, settings and journal (no HTTP round trip), plus an in-process session.
+before every test. `@pytest.mark.quirk_matrix` runs a test once per quirk variant of the vendor whose
+mock it uses (the default, then each quirk's other values; `catalog-harness quirks` lists them), with
+the variant's quirks set and `.variant` naming it. The handle it yields gives the base URL, the
+credentials, and direct control of state, faults, clock, settings and journal (no HTTP round trip), plus
+an in-process session.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class MockHandle:
         self.base_url = base_url
         self.url = base_url
         self.credentials = credentials
+        self.variant: Any = None  # the quirk-matrix variant this test runs under, if marked
 
     # state
     def reset(self) -> None:
@@ -91,13 +95,43 @@ def _server_fixture(name: str) -> Any:
 
 def _mock_fixture(name: str) -> Any:
     @pytest.fixture(name=f"{name}_mock")
-    def handle(request: pytest.FixtureRequest) -> MockHandle:
+    def handle(request: pytest.FixtureRequest, quirk_variant: Any) -> MockHandle:
         harness, srv = request.getfixturevalue(f"_{name}_server")
-        srv.app.extensions["mock"].reset()
-        return MockHandle(name, srv.app, srv.base_url, dict(harness.credentials))
+        mock = srv.app.extensions["mock"]
+        mock.reset()
+        result = MockHandle(name, srv.app, srv.base_url, dict(harness.credentials))
+        if quirk_variant is not None and quirk_variant[0] == name:
+            result.variant = quirk_variant[1]
+            mock.update_settings({"quirks": result.variant.quirks})
+        return result
 
     handle.__doc__ = f"The {name} mock on a real port, reset for this test: .base_url, .credentials, .seed()…"
     return handle
+
+
+@pytest.fixture
+def quirk_variant() -> Any:
+    """(vendor, harness.quirks.Variant) under @pytest.mark.quirk_matrix, else None."""
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "quirk_matrix: run the test once per quirk variant of the vendor mock it uses"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("quirk_matrix") is None:
+        return
+    from harness.quirks import variants
+    from harness.vendors import REGISTRY
+
+    used = [vendor for vendor in REGISTRY if f"{vendor}_mock" in metafunc.fixturenames]
+    if len(used) != 1:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: quirk_matrix needs exactly one <vendor>_mock")
+    found = variants(used[0])
+    metafunc.parametrize("quirk_variant", [(used[0], v) for v in found], ids=[v.name for v in found])
 
 
 def _install() -> None:

@@ -1,5 +1,6 @@
 """The pytest11 plugin's `shipstation_mock` fixture, as a user's own suite would use it."""
 
+import pytest
 import requests
 
 
@@ -28,3 +29,17 @@ def test_fixture_is_reset_between_tests(shipstation_mock):
     assert shipstation_mock.products() == []
     assert shipstation_mock.journal() == []
     assert shipstation_mock.settings()["quirks"]["json_401"] is False
+
+
+SEEN: list[str] = []
+
+
+@pytest.mark.quirk_matrix
+def test_quirk_matrix_marker_runs_once_per_variant(starshipit_mock):
+    """The user's test runs under the default and each quirk flipped, with `.variant` naming it."""
+    SEEN.append(starshipit_mock.variant.name)
+    assert starshipit_mock.settings()["quirks"] == starshipit_mock.variant.quirks
+
+
+def test_the_marker_ran_every_starshipit_variant():
+    assert SEEN == ["default", "update_replaces_whole_product=true", "strict_units=true"]
