@@ -293,6 +293,8 @@ def test_stateful_workflow_in_process():
     # Link choices are random, so only what every seed tried (40 of 40) reaches is asserted here; that each
     # link resolves to a 2xx is pinned deterministically by test_every_link_resolves_against_real_responses.
     assert {"POST /v1/token", "POST /v1/products", "POST /v1/shipments"} <= sources, sorted(followed)
-    assert {"GET /v1/products/view/{sku}", "PUT /v1/products/update/{sku}", "POST /v1/shipments"} <= targets
+    # A booking is a link target only through the token link (it needs the whole documented body, which no
+    # response holds), so whether a random one reaches it is left to the deterministic test above.
+    assert {"GET /v1/products/view/{sku}", "PUT /v1/products/update/{sku}"} <= targets
     assert "GET /v1/shipments/{reference}" in targets, sorted(followed)
     assert len({name for _, name, _ in followed}) >= 6, sorted(followed)
