@@ -98,7 +98,7 @@ class Difference:
     where: str
     vendor: str
     mock: str
-    fix: dict[str, bool] | None = None  # the quirk setting that removes it, None: a fidelity gap
+    fix: dict[str, Any] | None = None  # the quirk setting that removes it, None: a fidelity gap
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -260,7 +260,7 @@ def _skus_in(value: Any) -> set[str]:
 
 # -- replaying ---------------------------------------------------------------------------------------------
 def replay(
-    vendor: str, exchanges: list[Exchange], products: list[dict], quirks: dict[str, bool] | None = None
+    vendor: str, exchanges: list[Exchange], products: list[dict], quirks: dict[str, Any] | None = None
 ) -> tuple[dict[int, Answer], list[str]]:
     """Answers of a fresh mock (with these quirks) to each replayable exchange, and what was skipped."""
     harness = vendors.get(vendor)
@@ -461,26 +461,24 @@ def drift(vendor: str, cassette: str) -> DriftReport:
     )
     if not found:
         return report
-    defaults = _default_quirks(vendor)
-    for name, default in defaults.items():
-        flipped = {name: not default}
-        variant, _ = replay(vendor, exchanges, products, flipped)
-        still = {d.key for d in differences(exchanges, variant)}
-        for d in found:
-            if d.fix is None and d.key not in still:
-                d.fix = flipped
+    from .quirks import declared
+
+    for quirk in declared(vendor):  # each other value: a quirk may have more than two (signing_path)
+        for value in quirk.variants:
+            flipped = {quirk.name: value}
+            variant, _ = replay(vendor, exchanges, products, flipped)
+            still = {d.key for d in differences(exchanges, variant)}
+            if still - {d.key for d in found}:
+                continue  # it breaks something else (an exclusive quirk's other reading refuses the replay)
+            for d in found:
+                if d.fix is None and d.key not in still:
+                    d.fix = flipped
     suggested = {k: v for d in found if d.fix for k, v in d.fix.items()}
     if suggested:
         report.suggested_settings = {"quirks": suggested}
         combined, _ = replay(vendor, exchanges, products, suggested)
         report.remaining = differences(exchanges, combined)
     return report
-
-
-def _default_quirks(vendor: str) -> dict[str, bool]:
-    import importlib
-
-    return dict(importlib.import_module(f"mocks.{vendor}").SPEC.quirks)
 
 
 def results(report: DriftReport) -> list[Any]:

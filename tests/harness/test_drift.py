@@ -81,7 +81,8 @@ def shipstation(app, base):
 
 def starshipit(app, base):
     mock = app.extensions["mock"]
-    mock.update_settings({"quirks": {"update_replaces_whole_product": False}})
+    # The "real vendor" replaces the whole product (the mock's default merges since 2026-12-01).
+    mock.update_settings({"quirks": {"update_replaces_whole_product": True}})
     headers = {"StarShipIT-Api-Key": "test-api-key", "Ocp-Apim-Subscription-Key": "test-subscription-key"}
     mock.install_faults([changed("starshipit", "GET", "/api/products?page_size=5", headers)])  # the first GET
     headers = {"StarShipIT-Api-Key": "test-api-key", "Ocp-Apim-Subscription-Key": "test-subscription-key"}
@@ -96,7 +97,7 @@ def starshipit(app, base):
     requests.get(f"{base}/api/products?search_term=Q-1", headers=headers, timeout=10)  # 4
     return {
         (1, "value", "$.errors[0].message"): None,
-        (3, "structure", "$.product.description"): {"update_replaces_whole_product": False},
+        (3, "structure", "$.product.description"): {"update_replaces_whole_product": True},
         (3, "content type", ""): None,
     }
 
