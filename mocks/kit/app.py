@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any, Protocol
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from flask import Blueprint, Flask, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
+from .atomic import all_or_nothing
 from .clock import Clock
 from .faults import CONNECTION_EFFECTS, FaultRule, FaultSet
 from .journal import Journal
@@ -86,6 +88,9 @@ class VendorSpec:
     # Adds vendor-specific read-only routes to the control blueprint (what the vendor's documents
     # don't show but a test needs to see, DESIGN rule 10). Called once with the mock and the blueprint.
     control_routes: Callable[[Mock, Blueprint], None] | None = None
+    # Whether the vendor's front server reads //a//b as /a/b (the same resource). Otherwise such a path
+    # is the vendor's 404. Never werkzeug's 308 HTML redirect: no vendor sends one.
+    merge_slashes: bool = False
 
     def __post_init__(self) -> None:
         if self.quirk_decls:
@@ -230,7 +235,8 @@ class Mock:
             if not isinstance(clock, dict) or not {"mode", "now"} <= set(clock):
                 raise SettingsError("clock must be an object like {'mode': 'virtual', 'now': 1767225600}")
             _validate_clock_command(clock)
-        self.backend.restore(state["backend"])  # atomic in each backend
+        backend_state = state["backend"]
+        all_or_nothing(self.backend, "backend", lambda: self.backend.restore(backend_state))
         self.settings = settings
         self.limiter.limit = settings["rate_limit"]
         self.faults.clear()
@@ -294,6 +300,7 @@ def create_app(
     if settings:
         mock.update_settings(settings)
     app = MockFlask(f"mocks.{spec.name}")
+    app.url_map.merge_slashes = False  # before any rule is added: rules read it when they are bound
     app.config["MAX_CONTENT_LENGTH"] = spec.max_body_bytes
     app.json.sort_keys = False
     app.extensions["mock"] = mock
@@ -315,6 +322,9 @@ def create_app(
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         g.error = "".join(traceback.format_exception(exc))[-4000:]
+        if request.path.startswith(CONTROL_PREFIX):  # the harness's own shape: not the vendor's fault
+            message = f"internal error: {type(exc).__name__}: {exc}"[:500]
+            return Response(json.dumps({"error": message}), 500, mimetype="application/json")
         return spec.http_error(500, "internal error").response()
 
     # The hooks below look `request` and `g` up once each: every attribute access through Flask's proxies
@@ -377,6 +387,8 @@ def create_app(
 
     # After the kit's hooks, so a vendor's app-wide hooks run once the request has its journal entry.
     app.register_blueprint(spec.make_blueprint(mock))
+    if spec.merge_slashes:
+        app.wsgi_app = MergeSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -455,3 +467,16 @@ def _request_body(mock: Mock, req: Any) -> bytes:
         if http1 and "HTTP_TRANSFER_ENCODING" not in environ:
             return b""  # HTTP/1 framing: no Content-Length and no Transfer-Encoding is no body (RFC 9112 6.3)
     return req.get_data(cache=True)
+
+
+class MergeSlashes:
+    """WSGI wrapper that reads runs of slashes in the path as one, as IIS and nginx do by default."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if "//" in path:
+            environ["PATH_INFO"] = re.sub("/{2,}", "/", path)
+        return self.app(environ, start_response)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .atomic import StateError, all_or_nothing
+from .body import BodyError, read_json
 from .faults import FaultRuleError
 
 if TYPE_CHECKING:
@@ -33,10 +35,10 @@ def control_blueprint(mock: Mock) -> Blueprint:
         return request.args.get("account") or mock.backend.default_account
 
     def body() -> Any:
-        data = request.get_json(force=True, silent=True)
-        if data is None:
-            raise ControlError("the body must be JSON")
-        return data
+        try:
+            return read_json(request)
+        except BodyError as exc:
+            raise ControlError(f"the body must be JSON: {exc}") from None
 
     @bp.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
@@ -44,12 +46,13 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.errorhandler(SettingsError)
     @bp.errorhandler(FaultRuleError)
+    @bp.errorhandler(StateError)
     def settings_error(exc: ValueError) -> Response:
         return _error(str(exc), 400)
 
     @bp.errorhandler(MockError)
     def seed_error(exc: MockError) -> Response:
-        return _error(exc.body if isinstance(exc.body, str) else str(exc.body), 400)
+        return _error(readable(exc.body), 400)
 
     @bp.get("/health")
     def health() -> Response:
@@ -69,7 +72,10 @@ def control_blueprint(mock: Mock) -> Blueprint:
         data = body()
         if not isinstance(data, dict) or not isinstance(data.get("products"), list):
             raise ControlError('the body must be {"products": [...]}')
-        return jsonify(products=mock.backend.seed(account(), data["products"]))
+        key, products = account(), data["products"]
+        return jsonify(
+            products=all_or_nothing(mock.backend, "products", lambda: mock.backend.seed(key, products))
+        )
 
     @bp.get("/state")
     def state() -> Response:
@@ -131,6 +137,23 @@ def control_blueprint(mock: Mock) -> Blueprint:
     if mock.spec.control_routes is not None:
         mock.spec.control_routes(mock, bp)
     return bp
+
+
+def readable(body: Any) -> str:
+    """A vendor error body as one line of words: its texts joined, never a Python repr."""
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    texts: list[str] = []
+    stack = [body]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return "; ".join(dict.fromkeys(texts)) or "invalid request"
 
 
 def _error(message: str, status: int) -> Response:

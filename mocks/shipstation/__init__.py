@@ -41,6 +41,9 @@ SPEC = VendorSpec(
     quirk_decls=QUIRKS,
     extra_settings={"accounts": {CREDENTIALS["api_key"]: CREDENTIALS["api_secret"]}},
     validate_setting=_validate_setting,
+    # V1 runs on IIS/ASP.NET, which reads empty path segments away (vendor-notes §7: ASP.NET path
+    # leniency, a trailing slash is the same resource): //products//1 is product 1.
+    merge_slashes=True,
 )
 
 

@@ -139,11 +139,20 @@ def format_date(epoch: float) -> str:
 
 def parse_date(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T"))
-    return (
-        moment.replace(tzinfo=None)
-        if moment.tzinfo is None
-        else moment.astimezone(PACIFIC).replace(tzinfo=None)
-    )
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(PACIFIC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01Z or 9999-12-31-12:00 have no Pacific time: the end of the range
+        return datetime.min if moment.year < 5000 else datetime.max
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        parse_date(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
 
 
 @dataclass
@@ -283,6 +292,9 @@ class ShipStationBackend:
                     product["active"] = True
                 product["createDate"] = raw.get("createDate") or now
                 product["modifyDate"] = raw.get("modifyDate") or product["createDate"]
+                for name in ("createDate", "modifyDate"):
+                    if not _is_date(product[name]):
+                        raise InvalidRequest(f"products[{index}]: {name} must be a date like {now}")
                 account.put(product)
                 self._register_type(account, product)
                 stored.append(copy.deepcopy(product))

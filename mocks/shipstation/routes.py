@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from mocks.kit.app import CONTROL_PREFIX, Mock
+from mocks.kit.body import BodyError, read_json
 
 from .errors import InvalidRequest, TooManyRequests, Unauthorized
 from .models import ShipStationBackend
@@ -81,9 +82,10 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
     @bp.put("/products/<int:product_id>")
     def update_product(product_id: int) -> Response:
-        body = request.get_json(force=True, silent=True)
-        if body is None:
-            raise InvalidRequest()
+        try:
+            body = read_json(request)
+        except BodyError:
+            raise InvalidRequest() from None
         return _json(backend.update_product(g.account, product_id, body))
 
     return bp

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from mocks.kit.app import Mock
+from mocks.kit.body import BodyError, read_json
 
 from .errors import (
     InvalidApiKey,
@@ -75,12 +76,11 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
 
 def _json_body() -> Any:
-    raw = request.get_data()  # over the size cap: 413 from the app's error handler
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ValidationError("body", "The request body must be UTF-8 encoded JSON.") from None
-    except (ValueError, RecursionError):
+        return read_json(request)  # over the size cap: 413 from the app's error handler
+    except BodyError as exc:
+        if "UTF-8" in str(exc):
+            raise ValidationError("body", "The request body must be UTF-8 encoded JSON.") from None
         raise ValidationError("body", "The request body is not valid JSON.") from None
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from mocks.kit.app import Mock
+from mocks.kit.body import BodyError, read_json
 
 from .errors import TooManyRequests, ValidationFailed
 from .models import TocobagusBackend
@@ -45,18 +46,11 @@ def make_blueprint(mock: Mock) -> Blueprint:
     return bp
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def _body() -> Any:
     """The JSON body whatever the Content-Type (NestJS parses it); empty means {}."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return read_json(request, empty={})
+    except BodyError:
         raise ValidationFailed({"body": "body must be valid JSON (UTF-8)"}) from None
 
 
