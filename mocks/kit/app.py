@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from flask import Blueprint, Flask, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
-from .atomic import all_or_nothing
+from .atomic import all_or_nothing, check_shape
 from .clock import Clock
 from .faults import CONNECTION_EFFECTS, FaultRule, FaultSet
 from .journal import Journal
@@ -91,6 +91,9 @@ class VendorSpec:
     # Whether the vendor's front server reads //a//b as /a/b (the same resource). Otherwise such a path
     # is the vendor's 404. Never werkzeug's 308 HTML redirect: no vendor sends one.
     merge_slashes: bool = False
+    # JSON Schema of the backend part of a state document, checked whole before a restore changes
+    # anything (for backends whose restore does not already rebuild through validated seeding).
+    state_schema: dict | None = None
 
     def __post_init__(self) -> None:
         if self.quirk_decls:
@@ -236,6 +239,8 @@ class Mock:
                 raise SettingsError("clock must be an object like {'mode': 'virtual', 'now': 1767225600}")
             _validate_clock_command(clock)
         backend_state = state["backend"]
+        if self.spec.state_schema is not None:
+            check_shape(backend_state, self.spec.state_schema, "backend")
         all_or_nothing(self.backend, "backend", lambda: self.backend.restore(backend_state))
         self.settings = settings
         self.limiter.limit = settings["rate_limit"]

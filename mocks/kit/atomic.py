@@ -32,6 +32,16 @@ def all_or_nothing(backend: Any, what: str, change: Callable[[], T]) -> T:
         raise
 
 
+def check_shape(document: Any, schema: dict, where: str) -> None:
+    """Refuse a document that does not match `schema`, naming the first place it goes wrong."""
+    import jsonschema_rs
+
+    error = next(iter(jsonschema_rs.validator_for(schema).iter_errors(document)), None)
+    if error is not None:
+        place = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.instance_path)
+        raise StateError(f"{where}{place}: {error.message}"[:500])
+
+
 def _is_vendor_error(exc: BaseException) -> bool:
     from .app import MockError  # the vendor errors (MockError) carry their own message
 

@@ -16,6 +16,7 @@ from .errors import http_error
 from .models import TocobagusBackend
 from .quirks import QUIRKS
 from .routes import make_blueprint
+from .state import STATE_SCHEMA
 
 NAME = "tocobagus"
 CREDENTIALS = {
@@ -125,6 +126,7 @@ SPEC = VendorSpec(
     },
     validate_setting=_validate_setting,
     sensitive_headers=frozenset({"x-store-token"}),
+    state_schema=STATE_SCHEMA,
     max_body_bytes=MAX_BODY_BYTES,
 )
 

@@ -228,3 +228,19 @@ def test_fault_rules_validate_the_new_fields(tiny):
     ):
         r = tiny.put(f"{BASE}/__mock__/faults", json=[bad])
         assert r.status_code == 400 and "fault rule 0" in r.json()["error"]
+
+
+def test_a_crash_on_a_control_route_is_the_harness_error_not_the_vendors(tiny, tiny_app):
+    def boom():
+        raise RuntimeError("a bug in the backend")
+
+    tiny_app.extensions["mock"].backend.run_jobs = boom
+    answer = tiny.post(f"{BASE}/__mock__/jobs/run")
+    assert answer.status_code == 500
+    assert answer.json() == {"error": "internal error: RuntimeError: a bug in the backend"}
+
+
+def test_a_half_good_seed_stores_nothing(tiny):
+    bad = tiny.post(f"{BASE}/__mock__/products", json={"products": [{"sku": "A1"}, {"sku": 5}]})
+    assert (bad.status_code, bad.json()) == (400, {"error": "sku must be text"})
+    assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": []}
