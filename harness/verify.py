@@ -31,6 +31,7 @@ from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
 from .interrupts import checkpoint
+from .output import LINE_BYTES, BoundedOutput
 from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
 from .runner import run_settings
 from .strategies import Scenario, remote_state, scenarios
@@ -109,13 +110,14 @@ def run_command(
         )
     except OSError as exc:
         return CommandRun(127, "", 0.0, f"cannot start {command[0]!r}: {exc.strerror or exc}")
-    lines: list[str] = []
+    kept = BoundedOutput()  # the terminal gets everything; memory keeps a head and a tail
 
     def pump() -> None:
-        assert process.stdout is not None
-        for raw in iter(process.stdout.readline, b""):
+        stdout = process.stdout
+        assert stdout is not None
+        for raw in iter(lambda: stdout.readline(LINE_BYTES), b""):
             line = raw.decode("utf-8", "replace")
-            lines.append(line)
+            kept.append(line)
             if echo is not None:
                 echo.write(line)
                 echo.flush()
@@ -133,7 +135,7 @@ def run_command(
     finally:  # timeout, Ctrl-C, SIGTERM, or a normal exit that left children behind: none outlive the run
         _kill_group(process)
     reader.join(timeout=5)
-    return CommandRun(code, "".join(lines), time.perf_counter() - started)
+    return CommandRun(code, kept.text(), time.perf_counter() - started)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -113,11 +113,17 @@ class SettingsError(ValueError):
 class Mock:
     """Everything one running mock holds. The control API and the pytest fixtures both drive this."""
 
-    def __init__(self, spec: VendorSpec, clock: Clock | None = None, journal_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        spec: VendorSpec,
+        clock: Clock | None = None,
+        journal_size: int = 10_000,
+        journal_bytes: int | None = None,
+    ) -> None:
         self.spec = spec
         self.clock = clock or Clock()
         self._initial_clock = self.clock.snapshot()
-        self.journal = Journal(journal_size, spec.sensitive_headers)
+        self.journal = Journal(journal_size, spec.sensitive_headers, max_bytes=journal_bytes)
         self.faults = FaultSet()
         self.limiter = RateLimiter(self.clock, spec.rate_limit, spec.rate_period)
         self.settings = self._default_settings()
@@ -297,11 +303,16 @@ class MockFlask(Flask):
 
 
 def create_app(
-    spec: VendorSpec, *, clock: Clock | None = None, settings: dict | None = None, journal_size: int = 10_000
+    spec: VendorSpec,
+    *,
+    clock: Clock | None = None,
+    settings: dict | None = None,
+    journal_size: int = 10_000,
+    journal_bytes: int | None = None,
 ) -> Flask:
     from .control import control_blueprint
 
-    mock = Mock(spec, clock, journal_size)
+    mock = Mock(spec, clock, journal_size, journal_bytes)
     if settings:
         mock.update_settings(settings)
     app = MockFlask(f"mocks.{spec.name}")

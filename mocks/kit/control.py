@@ -6,6 +6,7 @@ made a mistake in its setup, not in its client.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -88,10 +89,10 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.get("/journal")
     def journal() -> Response:
-        limit = request.args.get("limit")
-        if limit is not None and not (limit.isdigit() and int(limit) > 0):
-            raise ControlError("limit must be a positive integer")
-        return jsonify(entries=mock.journal.entries(int(limit) if limit else None))
+        """Streamed, one entry at a time. `limit`: the newest N; with `after=SEQ`: the N after that seq."""
+        limit, after = _positive("limit", minimum=1), _positive("after", minimum=0)
+        entries = mock.journal.iter_entries(limit, after)
+        return Response(_json_entries(entries), mimetype="application/json")
 
     @bp.delete("/journal")
     def clear_journal() -> Response:
@@ -137,6 +138,23 @@ def control_blueprint(mock: Mock) -> Blueprint:
     if mock.spec.control_routes is not None:
         mock.spec.control_routes(mock, bp)
     return bp
+
+
+def _positive(name: str, minimum: int) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18 and int(value) >= minimum):
+        raise ControlError(f"{name} must be an integer of at least {minimum}")
+    return int(value)
+
+
+def _json_entries(entries: Any) -> Any:
+    """`{"entries": [...]}` as chunks: the body is never built whole in memory."""
+    yield b'{"entries": ['
+    for n, entry in enumerate(entries):
+        yield (b", " if n else b"") + json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
+    yield b"]}"
 
 
 def readable(body: Any) -> str:

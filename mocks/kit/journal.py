@@ -16,13 +16,27 @@ from __future__ import annotations
 import itertools
 import json
 import marshal
+import os
+import sys
 import threading
 from collections import deque
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import Any
 
 REDACTED = "***"
 BODY_PREVIEW_BYTES = 64 * 1024
+# The whole journal stays under this many bytes (DESIGN rule 8): the oldest entries go first.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES_ENV = "CATALOG_HARNESS_JOURNAL_BYTES"
+
+
+def default_max_bytes() -> int:
+    """The byte budget: $CATALOG_HARNESS_JOURNAL_BYTES when it is a positive integer, else 64 MB."""
+    value = os.environ.get(MAX_BYTES_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_BYTES
+
+
 DEFAULT_SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 DEFAULT_SENSITIVE_KEYS = frozenset({"password", "secret", "token", "api_key", "apikey"})
 
@@ -40,11 +54,13 @@ def _redact_json(value: Any, keys: frozenset[str]) -> Any:
     return value
 
 
-def body_preview(raw: bytes, content_type: str | None, keys: frozenset[str]) -> str | None:
+def body_preview(
+    raw: bytes, content_type: str | None, keys: frozenset[str], preview_bytes: int = BODY_PREVIEW_BYTES
+) -> str | None:
     """Readable, bounded, credential-free text of a body."""
     if not raw:
         return None
-    if len(raw) > BODY_PREVIEW_BYTES:
+    if len(raw) > preview_bytes:
         return f"<{len(raw)} bytes, not kept>"
     try:
         text = raw.decode("utf-8")
@@ -59,11 +75,11 @@ def body_preview(raw: bytes, content_type: str | None, keys: frozenset[str]) -> 
     return text
 
 
-def _bounded_body(raw: bytes) -> bytes | str | None:
+def _bounded_body(raw: bytes, preview_bytes: int) -> bytes | str | None:
     """What the journal keeps of a body until it is read: the bytes, or its preview when that is fixed."""
     if not raw:
         return None
-    if len(raw) > BODY_PREVIEW_BYTES:
+    if len(raw) > preview_bytes:
         return f"<{len(raw)} bytes, not kept>"
     return raw
 
@@ -82,10 +98,17 @@ class Journal:
         maxlen: int = 10_000,
         sensitive_headers: frozenset[str] = frozenset(),
         sensitive_keys: frozenset[str] = DEFAULT_SENSITIVE_KEYS,
+        max_bytes: int | None = None,
+        preview_bytes: int = BODY_PREVIEW_BYTES,
     ) -> None:
-        # A side effect's dict, or a packed exchange; with each entry's seq in step beside it.
-        self._entries: deque[dict | bytes] = deque(maxlen=maxlen)
-        self._seqs: deque[int] = deque(maxlen=maxlen)
+        # A side effect's dict, or a packed exchange; with each entry's seq and size in step beside it.
+        self._entries: deque[dict | bytes] = deque()
+        self._seqs: deque[int] = deque()
+        self._sizes: deque[int] = deque()
+        self.maxlen = maxlen
+        self.max_bytes = max_bytes or default_max_bytes()
+        self.preview_bytes = min(preview_bytes, self.max_bytes)
+        self.bytes = 0  # what the kept entries weigh, as packed
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self.sensitive_headers = DEFAULT_SENSITIVE_HEADERS | {h.lower() for h in sensitive_headers}
@@ -131,9 +154,21 @@ class Journal:
         return name, name.lower() in self.sensitive_headers
 
     def append(self, entry: dict) -> None:
+        self._keep(entry, entry["seq"], _dict_size(entry))
+
+    def _keep(self, packed: dict | bytes, seq: int, size: int) -> None:
+        """Add an entry, then drop the oldest until both the count and the byte budget hold."""
         with self._lock:
-            self._entries.append(entry)
-            self._seqs.append(entry["seq"])
+            self._entries.append(packed)
+            self._seqs.append(seq)
+            self._sizes.append(size)
+            self.bytes += size
+            while len(self._entries) > self.maxlen or (
+                self.bytes > self.max_bytes and len(self._entries) > 1
+            ):
+                self._entries.popleft()
+                self._seqs.popleft()
+                self.bytes -= self._sizes.popleft()
 
     def exchange(
         self,
@@ -143,18 +178,18 @@ class Journal:
     ) -> None:
         """Record a request/response pair. `entry` is its journal dict, headers already redacted, with the two
         body previews still to fill in from (raw bytes, content type); `response_body` None: not kept."""
-        entry["body"] = _bounded_body(body[0])
+        entry["body"] = _bounded_body(body[0], self.preview_bytes)
         entry["_content_type"] = body[1]
         if response_body is not None:
-            entry["response_body"] = _bounded_body(response_body[0])
+            entry["response_body"] = _bounded_body(response_body[0], self.preview_bytes)
             entry["_response_content_type"] = response_body[1]
         try:
             packed: dict | bytes = marshal.dumps(entry)
+            size = len(packed) + _BYTES_OVERHEAD
         except ValueError:  # a value marshal cannot hold (a vendor's own type): keep the rendered dict
             packed = _render(entry, self.sensitive_keys)
-        with self._lock:
-            self._entries.append(packed)
-            self._seqs.append(entry["seq"])
+            size = _dict_size(packed)
+        self._keep(packed, entry["seq"], size)
 
     def side_effect(self, kind: str, time: float, request_seq: int | None = None, **detail: Any) -> dict:
         entry = {
@@ -168,18 +203,38 @@ class Journal:
         self.append(entry)
         return entry
 
-    def entries(self, limit: int | None = None) -> list[dict]:
+    def entries(self, limit: int | None = None, after: int | None = None) -> list[dict]:
+        return list(self.iter_entries(limit, after))
+
+    def iter_entries(self, limit: int | None = None, after: int | None = None) -> Iterator[dict]:
+        """Entries oldest first, rendered one at a time (a reader never holds the whole journal rendered).
+
+        Without `after`: the newest `limit` (all when None). With `after`: the oldest `limit` whose seq is
+        greater, so a reader pages forward with the last seq it saw."""
         with self._lock:
             items = sorted(zip(self._seqs, self._entries, strict=True), key=itemgetter(0))
-        if limit:
+        if after is not None:
+            items = [item for item in items if item[0] > after][:limit]
+        elif limit:
             items = items[-limit:]
         keys = self.sensitive_keys
-        return [_render(marshal.loads(e), keys) if type(e) is bytes else e for _, e in items]
+        for _, e in items:
+            yield _render(marshal.loads(e), keys) if type(e) is bytes else e
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._seqs.clear()
+            self._sizes.clear()
+            self.bytes = 0
+
+
+_BYTES_OVERHEAD = sys.getsizeof(b"")  # a bytes object's header, beside its data
+
+
+def _dict_size(entry: dict) -> int:
+    """About what a side effect's dict weighs: its JSON text (side effects are small and few)."""
+    return len(json.dumps(entry, default=str)) * 2 + 200
 
 
 def _render(entry: dict[str, Any], keys: frozenset[str]) -> dict:

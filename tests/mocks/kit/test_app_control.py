@@ -244,3 +244,18 @@ def test_a_half_good_seed_stores_nothing(tiny):
     bad = tiny.post(f"{BASE}/__mock__/products", json={"products": [{"sku": "A1"}, {"sku": 5}]})
     assert (bad.status_code, bad.json()) == (400, {"error": "sku must be text"})
     assert tiny.get(f"{BASE}/__mock__/products").json() == {"products": []}
+
+
+def test_journal_over_the_control_api_streams_and_pages(tiny):
+    for sku in ("A", "B", "C"):
+        tiny.put(f"{BASE}/items", json={"sku": sku})
+    first = tiny.get(f"{BASE}/__mock__/journal?after=0&limit=2").json()["entries"]
+    assert [(e["seq"], e.get("body")) for e in first] == [
+        (1, '{"sku": "A"}'),
+        (2, None),
+    ]  # 2: its side effect
+    rest = tiny.get(f"{BASE}/__mock__/journal?after={first[-1]['seq']}&limit=2").json()["entries"]
+    assert [e["seq"] for e in rest] == [3, 4] and rest[0]["body"] == '{"sku": "B"}'
+    assert len(tiny.get(f"{BASE}/__mock__/journal?limit=1").json()["entries"]) == 1
+    bad = tiny.get(f"{BASE}/__mock__/journal?after=-1")
+    assert (bad.status_code, bad.json()) == (400, {"error": "after must be an integer of at least 0"})

@@ -126,3 +126,33 @@ def test_exchanges_are_packed_and_read_back_with_masked_bodies():
     assert big == {"seq": 3, "body": "<70000 bytes, not kept>", "response_body": None}
     assert journal.entries(limit=1) == [big]
     assert "hunter2" not in repr(journal.entries())
+
+
+def test_journal_stays_under_its_byte_budget_dropping_the_oldest():
+    journal = Journal(maxlen=10_000, max_bytes=200_000, preview_bytes=64 * 1024)
+    body = b'{"notes": "' + b"x" * 60_000 + b'"}'
+    for _ in range(50):
+        entry = {"seq": journal.next_seq(), "type": "request", "body": None, "response_body": None}
+        journal.exchange(entry, (body, "application/json"), (b"{}", "application/json"))
+    assert journal.bytes <= 200_000
+    kept = journal.entries()
+    assert 2 <= len(kept) <= 4 and kept[-1]["seq"] == 50  # the newest are the ones kept
+    assert kept[-1]["body"] == body.decode()
+
+
+def test_bodies_over_the_preview_size_are_noted_not_kept():
+    journal = Journal(preview_bytes=1000)
+    entry = {"seq": journal.next_seq(), "type": "request", "body": None, "response_body": None}
+    journal.exchange(entry, (b"y" * 1001, "text/plain"), (b"ok", "text/plain"))
+    assert journal.entries()[0]["body"] == "<1001 bytes, not kept>"
+    assert journal.entries()[0]["response_body"] == "ok"
+
+
+def test_journal_pages_forward_after_a_seq():
+    journal = Journal()
+    for i in range(7):
+        journal.append({"seq": journal.next_seq(), "i": i})
+    assert [e["seq"] for e in journal.entries(limit=3, after=0)] == [1, 2, 3]
+    assert [e["seq"] for e in journal.entries(limit=3, after=3)] == [4, 5, 6]
+    assert [e["seq"] for e in journal.entries(after=6)] == [7]
+    assert [e["seq"] for e in journal.entries(limit=2)] == [6, 7]  # without after: the newest, as before
