@@ -7,6 +7,8 @@ user's own client: they read only the mock's state and journal, and the client's
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Number
@@ -275,11 +277,13 @@ def check_politeness(run: RunRecord) -> list[CheckFailure]:
             entry["status"] == 429 or (run.adapter.announces_remaining and limit.get("remaining") == 0)
         ):
             blocked_until[key] = (limit["reset_at"], entry["seq"])
-    streak, previous = 0, None
+    # A retry is a request sent again after the identical one failed or got no answer; the same request
+    # after a success is polling (or a new decision), not a retry.
+    streak, previous, previous_failed = 0, None, False
     for entry in run.requests():
         signature = (entry["method"], entry["path"], entry["query"], entry.get("body"))
-        streak = streak + 1 if signature == previous else 1
-        previous = signature
+        streak = streak + 1 if signature == previous and previous_failed else 1
+        previous, previous_failed = signature, _failed(entry)
         if streak == run.adapter.max_retries + 2:
             failures.append(
                 PolitenessFailure(
@@ -343,10 +347,34 @@ def _shown(value: Any) -> str:
     return str(value) if isinstance(value, Number) and not isinstance(value, bool) else repr(value)
 
 
+def _failed(entry: dict) -> bool:
+    """The request got no usable answer: an error status, or a dropped or truncated connection."""
+    status = entry.get("status")
+    return status is None or status >= 400 or entry.get("fault") in ("drop", "truncate", "empty")
+
+
 def _last_write(run: RunRecord, product: Product | None = None, sku: str | None = None) -> int | None:
     key = product.key if product else normalise_sku(sku) if sku else None
     seq = None
     for entry in run.requests():
-        if run.adapter.is_write(entry) and key and key in normalise_sku(entry.get("body") or ""):
+        if run.adapter.is_write(entry) and key and key in _values(entry.get("body") or ""):
             seq = entry["seq"]
     return seq
+
+
+def _values(body: str) -> set[str]:
+    """The body's values as SKU keys: every JSON string (and number) in it, or a CSV body's cells."""
+    try:
+        stack = [json.loads(body)]
+    except (ValueError, RecursionError):
+        return {normalise_sku(cell) for cell in re.split(r'[,;\t\r\n"]', body) if cell.strip()}
+    found: set[str] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str | int | float) and not isinstance(item, bool):
+            found.add(normalise_sku(str(item)))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -146,6 +147,19 @@ class SyncReport:
 
 class SyncError(RuntimeError):
     """A sync that cannot go on (the listing itself failed): the client says why and stops."""
+
+
+def reporting(report: Any, source: list[Product], work: Callable[[], Any]) -> Any:
+    """Run a sync into `report`. A SyncError (a read ran out of retries, a login refused) is reported,
+    never raised: every source product without an outcome yet gets the reason as its error."""
+    try:
+        work()
+    except SyncError as exc:
+        done = {*report.created, *report.updated, *report.unchanged, *report.missing_upstream, *report.errors}
+        for product in source:
+            if product.sku not in done:
+                report.errors[product.sku] = f"sync stopped: {exc}"
+    return report
 
 
 def iso(epoch: float) -> str:

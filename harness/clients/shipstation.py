@@ -21,7 +21,7 @@ from mocks.kit.clock import Clock
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -237,6 +237,9 @@ class ShipStationClient:
 
     def sync(self, source: list[Product]) -> SyncReport:
         report = SyncReport(log=self.log)
+        return reporting(report, source, lambda: self._sync(source, report))
+
+    def _sync(self, source: list[Product], report: SyncReport) -> SyncReport:
         plan = plan_sync(source, self.list_all(), ADAPTER)
         report.unchanged = [p.sku for p in plan.unchanged]
         report.missing_upstream = [p.sku for p in plan.create]  # V1 has no create: say so

@@ -22,7 +22,7 @@ from mocks.kit.clock import Clock
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -114,6 +114,13 @@ class ShiptheoryAdapter(MappedAdapter):
             return []
         sku = self._entry_sku(entry)
         return [(sku, error_reason(_json(entry.get("response_body"))))] if sku else []
+
+    def written_skus(self, entry: dict) -> list[str]:
+        """The SKU a product write named (idempotence reads this; it crashed without it)."""
+        if not self.is_write(entry):
+            return []
+        sku = self._entry_sku(entry)
+        return [sku] if sku else []
 
     def created_skus(self, entry: dict) -> list[str]:
         if entry["method"] == "POST" and entry["path"] == "/v1/products" and entry["status"] == 200:
@@ -296,6 +303,9 @@ class ShiptheoryClient:
 
     def sync(self, source: list[Product]) -> SyncReport:
         report = SyncReport(log=self.log)
+        return reporting(report, source, lambda: self._sync(source, report))
+
+    def _sync(self, source: list[Product], report: SyncReport) -> SyncReport:
         plan = plan_sync(source, self.list_all(), ADAPTER)
         report.unchanged = [p.sku for p in plan.unchanged]
         for product in plan.create:

@@ -26,7 +26,7 @@ from mocks.starshipit.models import COLUMNS, TEMPLATE_HEADER
 
 from ..catalog import Product
 from ..strategies import vendor_records
-from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync
+from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -300,6 +300,9 @@ class StarshipitClient:
 
     def sync(self, source: list[Product]) -> SyncReport:
         report = SyncReport(log=self.log)
+        return reporting(report, source, lambda: self._sync(source, report))
+
+    def _sync(self, source: list[Product], report: SyncReport) -> SyncReport:
         remote = self.list_all()
         plan = plan_sync(source, remote, ADAPTER)
         report.unchanged = [p.sku for p in plan.unchanged]

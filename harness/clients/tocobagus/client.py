@@ -21,7 +21,7 @@ from mocks.kit.clock import Clock
 from mocks.tocobagus import signing
 
 from ...catalog import Product, normalise_sku
-from ...sync import RequestLog, SyncError, SyncReport, plan_sync
+from ...sync import RequestLog, SyncError, SyncReport, plan_sync, reporting
 from .mapping import differences, to_row, validation_reason
 from .receiver import WebhookReceiver
 
@@ -152,7 +152,9 @@ class TocobagusClient:
                 return response.json()
             if attempt < self.max_retries:
                 self.clock.sleep(0.5 * 2**attempt)
-        raise SyncError(f"{action} failed after {self.max_retries + 1} attempts")
+        last = self.log[-1] if self.log else None
+        reason = "no answer" if last is None else f"{last.status}" if last.status else last.action
+        raise SyncError(f"{action} failed after {self.max_retries + 1} attempts (last: {reason})")
 
     # -- API ---------------------------------------------------------------------------------------------
     def list_all(self) -> list[dict]:
@@ -172,9 +174,14 @@ class TocobagusClient:
 
     # -- sync ----------------------------------------------------------------------------------------------
     def sync(self, source: list[Product]) -> TocobagusReport:
+        report = TocobagusReport(log=self.log)
+        reporting(report, source, lambda: self._sync(source, report))
+        report.webhooks = list(self.receiver.deliveries)
+        return report
+
+    def _sync(self, source: list[Product], report: TocobagusReport) -> TocobagusReport:
         from .adapter import ADAPTER  # here, not at the top: the adapter's make_client builds this client
 
-        report = TocobagusReport(log=self.log)
         remote = self.list_all()
         plan = plan_sync(source, remote, ADAPTER)
         by_key = {normalise_sku(r["sku"]): r for r in remote if isinstance(r.get("sku"), str)}
@@ -193,7 +200,6 @@ class TocobagusClient:
             request_ids += self._submit(batch, report)
         self._await(request_ids, report)
         self._reconcile(wanted, report)
-        report.webhooks = list(self.receiver.deliveries)
         return report
 
     def _batches(self, products: list[Product]) -> list[list[Product]]:
