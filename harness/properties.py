@@ -123,6 +123,18 @@ class RunRecord:
     def requests(self) -> list[dict]:
         return [e for e in self.journal if e.get("type") == "request"]
 
+    def unreached(self) -> set[str]:
+        """Normalised SKUs the client reported as errors and whose every write failed or went unanswered
+        (faults outlasted its retries): it said so, which is all a client can do; not a convergence loss."""
+        reported = {normalise_sku(s) for s in self.report.errors}
+        written: dict[str, bool] = {}
+        for entry in self.requests():
+            if self.adapter.is_write(entry):
+                for sku in self.adapter.written_skus(entry):
+                    key = normalise_sku(sku)
+                    written[key] = written.get(key, False) or not _failed(entry)
+        return {key for key, landed in written.items() if key in reported and not landed}
+
     def rejected(self) -> dict[str, tuple[str, int]]:
         """Normalised SKU -> (vendor's reason, journal seq) for every row the vendor refused."""
         found: dict[str, tuple[str, int]] = {}
@@ -147,7 +159,7 @@ def check_convergence(run: RunRecord) -> list[CheckFailure]:
     after, before, rejected = (
         _by_key(run.adapter, run.after),
         _by_key(run.adapter, run.before),
-        run.rejected(),
+        {**run.rejected(), **dict.fromkeys(run.unreached())},
     )
     for product in run.source:
         if product.key in rejected:
@@ -204,7 +216,8 @@ def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
 
 def check_idempotence(run: RunRecord) -> list[CheckFailure]:
     """A second sync of the same catalogue writes nothing; rows the vendor refused before may be retried."""
-    retryable = set(run.rejected()) | {normalise_sku(s) for s in run.report.missing_upstream}
+    retryable = set(run.rejected()) | set(run.unreached())
+    retryable |= {normalise_sku(s) for s in run.report.missing_upstream}
     failures: list[CheckFailure] = []
     for entry in run.second_journal:
         if entry.get("type") != "request" or not run.adapter.is_write(entry):

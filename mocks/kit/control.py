@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .access import control_refusal, control_token
 from .atomic import StateError, all_or_nothing
 from .body import BodyError, read_json
 from .faults import FaultRuleError
@@ -31,6 +32,13 @@ def control_blueprint(mock: Mock) -> Blueprint:
     from .app import MockError, SettingsError
 
     bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
+    token = control_token()  # read once: a running mock's token does not change
+
+    @bp.before_request
+    def only_loopback_or_token() -> None:
+        refused = control_refusal(request.remote_addr, request.headers.get("Authorization"), token)
+        if refused:
+            raise ControlError(refused, 401 if token else 403)
 
     def account() -> str:
         return request.args.get("account") or mock.backend.default_account

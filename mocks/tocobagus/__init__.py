@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from mocks.kit.access import webhook_url_problem
 from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
@@ -61,7 +62,9 @@ def _validate_setting(key: str, value: Any) -> str | None:
         return None
     if key == "webhook_url":
         ok = value is None or (isinstance(value, str) and re.fullmatch(r"https?://\S+", value) is not None)
-        return None if ok else "must be null or an http(s) URL"
+        if not ok:
+            return "must be null or an http(s) URL"
+        return None if value is None else webhook_url_problem(value)
     if key == "warehouses":
         if not isinstance(value, list) or not all(
             isinstance(w, dict)

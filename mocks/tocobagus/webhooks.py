@@ -15,6 +15,8 @@ import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from mocks.kit.access import webhook_delivery_problem
+
 from . import signing
 from .ids import iso_time
 
@@ -178,6 +180,8 @@ class Webhooks:
         try:
             delivery["attempt"] += 1
             headers = self._headers(delivery, started)
+            if refused := webhook_delivery_problem(delivery["url"], self.backend.webhook_session):
+                raise ConnectionRefusedError(refused)  # not loopback, not allowed: no packet leaves
             response = self.backend.webhook_session.post(
                 delivery["url"],
                 data=signing.canonical_json(delivery["payload"]),

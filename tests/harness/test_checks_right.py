@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -84,3 +85,25 @@ def test_a_read_out_of_retries_is_reported_with_its_reason_never_raised(vendor):
     assert len(reasons) == 1 and reasons.pop().startswith(
         ("sync stopped: listing", "sync stopped: list failed")
     )  # with the vendor's reason
+
+
+def test_a_write_that_never_landed_and_was_reported_is_not_a_convergence_loss():
+    from harness.properties import check_convergence, check_idempotence
+
+    adapter = vendors.get("shipstation").adapter
+    record = {"productId": 1, "sku": "P-1", "name": "Old", "price": 1.0}
+    put = {
+        **_request(1, 503, path="/products/1"),
+        "method": "PUT",
+        "body": json.dumps({**record, "name": "New"}),
+    }
+    dropped = {**put, "seq": 2, "status": 200, "fault": "drop"}  # landed? the client never heard
+    second = {**put, "seq": 3, "status": 200}
+    source = [Product(sku="P-1", name="New", price=Decimal("1"))]
+
+    def run(reported: bool) -> RunRecord:
+        report = SyncReport(errors={"P-1": "no answer after retries"} if reported else {})
+        return RunRecord(adapter, source, [record], [record], [put, dropped], report, [second])
+
+    assert check_convergence(run(reported=True)) == [] and check_idempotence(run(reported=True)) == []
+    assert check_convergence(run(reported=False)) and check_idempotence(run(reported=False))
