@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import exitcodes, terminal, vendors
+from . import exitcodes, exposure, terminal, vendors
 from .arguments import Parser, UsageError, at_least
 from .interrupts import Interrupted, Interrupts
 
@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--json", action="store_true", help="print the base URLs and credentials as one JSON line on stdout"
     )
+    exposure.add_options(serve)
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser(
@@ -236,6 +237,7 @@ def _serve(args: argparse.Namespace) -> int:
         if name not in vendors.REGISTRY:
             raise KeyError(f"unknown vendor {name!r}; known: {', '.join(vendors.REGISTRY)}")
     names = args.vendors or vendors.names()
+    exposure.prepare(args, console)  # before the apps are built: they read the token and hosts
     app = build_server_app(names, args.virtual_clock)
     credentials = {name: app.mounts[f"/{name}"].extensions["mock"].spec.credentials for name in names}
 

@@ -9,7 +9,7 @@ from .arm import Control, replay
 from .core import Case, Channel, Context, Profile
 
 # Every API path but the login: a client must still be able to get a token to meet the case.
-ANY_API = (None, r"^/v1/(?!token$)")
+ANY_API = (None, r"^/v1/(products|shipments)")  # every route but /v1/token (RE2 has no lookahead)
 MUG = {"sku": "MUG-01", "name": "Enamel mug", "price": 12.5, "weight": 0.35, "barcode": "5012345678900"}
 # A booking with the documented required fields (ST-DOCS Book), lines added per case.
 BOOKING = {

@@ -15,11 +15,13 @@ how a client meets "it timed out, but did it land?".
 
 from __future__ import annotations
 
+import os
 import random
-import re
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+import re2
 
 Effect = Literal["respond", "drop", "truncate", "latency", "slow_body", "empty"]
 EFFECTS = ("respond", "drop", "truncate", "latency", "slow_body", "empty")
@@ -31,6 +33,41 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 class FaultRuleError(ValueError):
     """A fault rule that cannot be installed; the message names the rule and field."""
+
+
+class PathPatternError(ValueError):
+    pass
+
+
+MAX_LATENCY_ENV = "CATALOG_HARNESS_MAX_LATENCY"
+DEFAULT_MAX_LATENCY = 30.0  # seconds: a request held longer than this tests nothing a 30 s one doesn't
+
+
+def max_latency() -> float:
+    """The latency cap: $CATALOG_HARNESS_MAX_LATENCY seconds when it is a number, else 30."""
+    try:
+        return max(0.0, float(os.environ.get(MAX_LATENCY_ENV, DEFAULT_MAX_LATENCY)))
+    except ValueError:
+        return DEFAULT_MAX_LATENCY
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the caller's 400, not a line on the server's stderr
+
+
+def compile_path(pattern: str) -> Any:
+    """A path pattern in RE2 syntax: matching takes time linear in the path, whatever the pattern
+    (Python's `re` backtracks: ^/(a+)+$ doubled its time with each character). No backreferences or
+    lookarounds."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        message = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+        raise PathPatternError(
+            f"{message} (patterns use RE2 syntax: no lookarounds or backreferences)"
+        ) from None
 
 
 @dataclass
@@ -51,7 +88,7 @@ class FaultRule:
     fired: int = 0
 
     def __post_init__(self) -> None:
-        self._pattern = re.compile(self.path)
+        self._pattern = compile_path(self.path)
         self._rng = random.Random(self.seed)
 
     @classmethod
@@ -80,7 +117,7 @@ class FaultRule:
                 isinstance(raw.get("headers", {}), dict)
                 and all(isinstance(v, str) for v in raw.get("headers", {}).values()),
             ),
-            ("latency", _is_number(raw.get("latency", 0)) and 0 <= raw.get("latency", 0) <= 300),
+            ("latency", _is_number(raw.get("latency", 0)) and 0 <= raw.get("latency", 0) <= max_latency()),
             ("when", raw.get("when", "before") in ("before", "after")),
             ("rst", isinstance(raw.get("rst", False), bool)),
             (
@@ -96,7 +133,7 @@ class FaultRule:
             values["method"] = values["method"].upper()
         try:
             return cls(**values)
-        except re.error as exc:
+        except PathPatternError as exc:
             raise FaultRuleError(f"{where}: invalid 'path' regex: {exc}") from None
 
     def matches(self, method: str, path: str) -> bool:
