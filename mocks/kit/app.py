@@ -7,6 +7,7 @@ rate-limit counters, settings and quirks, the body cap and rendering errors in t
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import traceback
@@ -94,6 +95,9 @@ class VendorSpec:
     # JSON Schema of the backend part of a state document, checked whole before a restore changes
     # anything (for backends whose restore does not already rebuild through validated seeding).
     state_schema: dict | None = None
+    # The account and rate-limit keys are credentials (an API key): the journal shows them redacted,
+    # stably ("***" and a hash prefix), except the documented test defaults.
+    secret_ids: bool = False
 
     def __post_init__(self) -> None:
         if self.quirk_decls:
@@ -121,6 +125,7 @@ class Mock:
         journal_bytes: int | None = None,
     ) -> None:
         self.spec = spec
+        self._default_ids = frozenset(spec.credentials.values())  # documented defaults stay readable
         self.clock = clock or Clock()
         self._initial_clock = self.clock.snapshot()
         self.journal = Journal(journal_size, spec.sensitive_headers, max_bytes=journal_bytes)
@@ -143,8 +148,14 @@ class Mock:
     def rate_limit(self, key: str) -> Decision:
         """Count a request against `key`; the decision goes into this request's journal entry."""
         decision = self.limiter.hit(key)
-        g.rate_limit = decision.as_journal(key)
+        g.rate_limit = decision.as_journal(self.public_id(key))
         return decision
+
+    def public_id(self, value: Any) -> Any:
+        """How the journal names an account or rate-limit key: as is, or redacted when it is a secret."""
+        if not self.spec.secret_ids or not isinstance(value, str) or value in self._default_ids:
+            return value
+        return "***" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:8]
 
     def side_effect(self, kind: str, **detail: Any) -> dict:
         """Journal something the mock did besides answering (a webhook attempt, a background batch)."""
@@ -437,7 +448,7 @@ def _journal_exchange(
             "method": req.method,
             "path": req.path,
             "query": _redacted_query(req.query_string.decode("latin-1"), mock.spec.sensitive_params),
-            "account": values.get("account"),
+            "account": mock.public_id(values.get("account")),
             "headers": journal.environ_headers(req.environ),
             "body": None,
             "status": response.status_code,

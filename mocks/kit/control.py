@@ -161,7 +161,7 @@ def _json_entries(entries: Any) -> Any:
     """`{"entries": [...]}` as chunks: the body is never built whole in memory."""
     yield b'{"entries": ['
     for n, entry in enumerate(entries):
-        yield (b", " if n else b"") + json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8")
+        yield (b", " if n else b"") + json.dumps(entry, default=str).encode("ascii")  # \u-escaped: any text
     yield b"]}"
 
 

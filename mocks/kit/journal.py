@@ -17,6 +17,7 @@ import itertools
 import json
 import marshal
 import os
+import re
 import sys
 import threading
 from collections import deque
@@ -66,13 +67,23 @@ def body_preview(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"<{len(raw)} bytes, not UTF-8>"
-    # Parse only when a sensitive key may be present: most bodies carry none, and parsing costs.
-    if content_type and "json" in content_type and any(key in text.lower() for key in keys):
+    # Only when a sensitive key may be present: most bodies carry none, and parsing costs. Whatever the
+    # Content-Type says: vendors read JSON sent as text/plain or with none, and forms (password=...).
+    lowered = text.lower()
+    if any(key in lowered for key in keys):
         try:
             return json.dumps(_redact_json(json.loads(text), keys), ensure_ascii=False)
-        except (ValueError, RecursionError):  # deeply nested JSON must not turn into a 500
-            return text
+        except (ValueError, RecursionError):  # not JSON (or too deep): mask key=value and "key": value
+            return _redact_text(text, keys)
     return text
+
+
+def _redact_text(text: str, keys: frozenset[str]) -> str:
+    names = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+    pattern = rf'(?i)("?(?:{names})"?\s*[=:]\s*)("(?:[^"\\]|\\.)*"|[^&\s,;}}]*)'
+    return re.sub(
+        pattern, lambda m: m.group(1) + (f'"{REDACTED}"' if m.group(2).startswith('"') else REDACTED), text
+    )
 
 
 def _bounded_body(raw: bytes, preview_bytes: int) -> bytes | str | None:

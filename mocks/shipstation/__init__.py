@@ -44,6 +44,7 @@ SPEC = VendorSpec(
     # V1 runs on IIS/ASP.NET, which reads empty path segments away (vendor-notes §7: ASP.NET path
     # leniency, a trailing slash is the same resource): //products//1 is product 1.
     merge_slashes=True,
+    secret_ids=True,  # the account is the API key of the key pair
 )
 
 

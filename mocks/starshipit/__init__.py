@@ -48,6 +48,7 @@ SPEC = VendorSpec(
     validate_setting=_validate_setting,
     sensitive_headers=frozenset(h.lower() for h in HEADERS.values()),
     sensitive_params=frozenset({"subscription-key"}),
+    secret_ids=True,  # the account is the API key, the rate-limit key the subscription key
 )
 
 
