@@ -124,16 +124,17 @@ class RunRecord:
         return [e for e in self.journal if e.get("type") == "request"]
 
     def unreached(self) -> set[str]:
-        """Normalised SKUs the client reported as errors and whose every write failed or went unanswered
-        (faults outlasted its retries): it said so, which is all a client can do; not a convergence loss."""
-        reported = {normalise_sku(s) for s in self.report.errors}
-        written: dict[str, bool] = {}
-        for entry in self.requests():
-            if self.adapter.is_write(entry):
-                for sku in self.adapter.written_skus(entry):
-                    key = normalise_sku(sku)
-                    written[key] = written.get(key, False) or not _failed(entry)
-        return {key for key, landed in written.items() if key in reported and not landed}
+        """Normalised SKUs the client reported as errors and never wrote with success, in a run where requests
+        failed (faults outlasted its retries, or a listing did and the sync stopped): it said so, which is
+        all a client can do; not a convergence loss. Without a failed request nothing is excused."""
+        requests = self.requests()
+        if not any(_failed(e) for e in requests):
+            return set()
+        landed: set[str] = set()
+        for entry in requests:
+            if self.adapter.is_write(entry) and not _failed(entry):
+                landed.update(normalise_sku(sku) for sku in self.adapter.written_skus(entry))
+        return {normalise_sku(s) for s in self.report.errors} - landed
 
     def rejected(self) -> dict[str, tuple[str, int]]:
         """Normalised SKU -> (vendor's reason, journal seq) for every row the vendor refused."""

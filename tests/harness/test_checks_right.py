@@ -107,3 +107,16 @@ def test_a_write_that_never_landed_and_was_reported_is_not_a_convergence_loss():
 
     assert check_convergence(run(reported=True)) == [] and check_idempotence(run(reported=True)) == []
     assert check_convergence(run(reported=False)) and check_idempotence(run(reported=False))
+
+
+def test_a_sync_stopped_by_a_failed_listing_is_excused_only_when_requests_failed():
+    from harness.properties import check_convergence
+
+    adapter = vendors.get("shipstation").adapter
+    record = {"productId": 1, "sku": "P-1", "name": "Old"}
+    source = [Product(sku="P-1", name="New")]
+    report = SyncReport(errors={"P-1": "sync stopped: listing products failed"})
+    failed_listing = [{**_request(n, 503, path="/products"), "fault": "respond"} for n in range(1, 5)]
+    assert check_convergence(RunRecord(adapter, source, [record], [record], failed_listing, report)) == []
+    quiet = [_request(1, 200, path="/products")]  # nothing failed: reporting an error excuses nothing
+    assert check_convergence(RunRecord(adapter, source, [record], [record], quiet, report))
