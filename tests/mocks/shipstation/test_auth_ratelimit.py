@@ -70,7 +70,7 @@ def test_rate_limit_setting_and_separate_key_pairs(api, mock):
     assert [r.headers["X-Rate-Limit-Limit"] for r in answers] == ["2", "2", "2"]
     other = api.get(URL, auth=("k2", "s2"))
     assert (other.status_code, other.headers["X-Rate-Limit-Remaining"]) == (200, "1")
-    k2 = "***" + __import__("hashlib").sha256(b"k2").hexdigest()[:8]  # a key that is not the default: redacted
+    k2 = "***" + __import__("hashlib").sha256(b"k2").hexdigest()[:8]  # not the default: redacted
     assert [e["account"] for e in mock.journal.entries()] == ["test-key"] * 3 + [k2]
 
 
