@@ -100,7 +100,9 @@ def test_stateful_workflow_in_process():
 
     Workflow.run(
         settings=settings(
-            max_examples=20,
+            # 30, not 20: hypothesis also draws constants found in the project's source, so any new module
+            # shifts this derandomized run; 20 left no margin for a successful update.
+            max_examples=30,
             stateful_step_count=6,
             deadline=None,
             database=None,
