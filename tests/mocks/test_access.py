@@ -69,7 +69,7 @@ def test_a_webhook_to_a_host_not_allowed_is_a_failed_attempt_never_a_packet():
     mock.backend.run_jobs()
     attempts = [e for e in mock.journal.entries() if e.get("kind") == "webhook.attempt"]
     assert attempts and attempts[0]["status"] is None and "not allowed" in attempts[0]["error"]
-    assert all(d["status"] != "SENDING" for d in mock.backend.deliveries)
+    assert all(d["status"] != "SENDING" for d in mock.backend.deliveries.values())
 
 
 def test_catastrophic_patterns_match_in_linear_time():
