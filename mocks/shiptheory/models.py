@@ -445,9 +445,9 @@ class ShiptheoryBackend:
         """Each line's effective values (catalogue, line overrides, locks): for the control API only, since
         no documented route shows them (DESIGN rule 10). None for an unknown reference."""
         with self._lock:
-            account = self._account(key)
-            shipment = account.shipments.get(reference)
-            return None if shipment is None else self._shipment_view(account, shipment)
+            account = self.accounts.get(key)  # a read creates no account (a control read changes no state)
+            shipment = account.shipments.get(reference) if account is not None else None
+            return None if account is None or shipment is None else self._shipment_view(account, shipment)
 
     def _effective_lines(self, account: Account, shipment: Shipment) -> list[dict[str, Any]]:
         lines = []

@@ -50,7 +50,11 @@ def _skus(products: list[dict]) -> list[str]:
 
 def test_seed_snapshot_restore_round_trips(mock: Mock) -> None:
     _seeded(mock)
-    mock.update_settings({"quirks": {name: not on for name, on in mock.spec.quirks.items()}})
+    flipped = {
+        name: next(v for v in mock.spec.quirk_values(name) if v != on)
+        for name, on in mock.spec.quirks.items()
+    }
+    mock.update_settings({"quirks": flipped})
     mock.install_faults([{"method": "GET", "path": "^/x$", "effect": "respond", "status": 503, "times": 1}])
     snapshot = json.loads(json.dumps(mock.snapshot()))  # as it travels over the control API
     mock.reset()
