@@ -69,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="property runs under the default and every other quirk value (catalog-harness quirks)",
     )
+    _scale_arguments(check)
     check.set_defaults(run=_check)
 
     contract = commands.add_parser(
@@ -124,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     verify.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with the journal")
     _quirk_options(verify, matrix="run the same example(s) under the default and every other quirk value")
+    _scale_arguments(verify)
     verify.set_defaults(run=_verify)
 
     record = commands.add_parser(
@@ -151,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .quirks import add_command as add_quirks
 
         add_quirks(commands)  # quirks
+        from .merge_reports import add_command as add_merge_reports
+
+        add_merge_reports(commands)
 
     # Everything after the first "--" is the command `verify` runs, whatever options it carries.
     split = argv.index("--") if "--" in argv else len(argv)
@@ -204,6 +209,27 @@ def _pins(vendor: str, pins: list[str]) -> dict[str, Any]:
         return parse_pins(vendor, pins)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _scale_arguments(parser: argparse.ArgumentParser) -> None:
+    """--workers, --shard and --example-db (harness.workers, harness.shards)."""
+    from .shards import default_workers, parse_shard, parse_workers
+
+    parser.add_argument(
+        "--workers",
+        type=parse_workers,
+        default=default_workers(),
+        metavar="N",
+        help="worker processes (default: the number of cores; 1: all in this process)",
+    )
+    parser.add_argument(
+        "--shard", type=parse_shard, metavar="I/N", help="run only the I-th of N disjoint shares (CI matrix)"
+    )
+    parser.add_argument(
+        "--example-db",
+        metavar="PATH|redis://…",
+        help="hypothesis example database shared by workers and shards; saved failures replay first",
+    )
 
 
 def _selected(names: list[str]) -> list[str]:
@@ -297,6 +323,7 @@ def _check(args: argparse.Namespace) -> int:
     from .properties import CHECKS
     from .report import Result, print_results, to_json, write_junit
     from .runner import property_run
+    from .shards import open_database
 
     names = _selected(args.vendors)
     output_file("--junit", args.junit)
@@ -317,7 +344,24 @@ def _check(args: argparse.Namespace) -> int:
             transient=True,
             disable=not console.is_terminal,
         ) as progress:
-            for name in names:
+            # the quirk matrix runs in this process (harness.quirks), the rest on workers when asked
+            parallel = (args.workers > 1 or args.shard is not None) and not args.quirk_matrix
+            if parallel:  # the same units on worker processes (harness.workers); else one by one, below
+                from .workers import run_check
+
+                run_check(
+                    names,
+                    examples=args.examples,
+                    contract_examples=args.contract_examples,
+                    seed=args.seed,
+                    workers=args.workers,
+                    shard=args.shard,
+                    example_db=args.example_db,
+                    on_message=lambda line: console.print(line, markup=False, highlight=False),
+                    results=results,
+                    timelines=timelines,
+                )
+            for name in [] if parallel else names:
                 harness = vendors.get(name)
                 for contract, auth, excluded in (
                     (name, None, None),
@@ -365,6 +409,7 @@ def _check(args: argparse.Namespace) -> int:
                     args.examples,
                     args.seed,
                     on_example=lambda n, t=task: (progress.update(t, completed=n), interrupts.checkpoint()),
+                    database=open_database(args.example_db),
                 )
                 progress.remove_task(task)
                 seconds = time.perf_counter() - began
@@ -482,6 +527,7 @@ def _verify(args: argparse.Namespace) -> int:
     from .catalog import CatalogError, read_catalog
     from .html_report import Timeline, write_html
     from .report import print_results, to_json, write_junit
+    from .shards import open_database
     from .verify import (
         Example,
         generated_catalogue,
@@ -526,19 +572,42 @@ def _verify(args: argparse.Namespace) -> int:
                 f"{args.vendor}: {args.examples} generated examples (seed {args.seed}) of {command[0]}"
             )
             phases = _Phases(console, args.examples)
-            outcome = verify_examples(
-                harness,
-                command,
-                args.examples,
-                args.seed,
-                timeout=args.timeout,
-                echo=echo,
-                faults=faults if args.faults else None,
-                shrink_seconds=args.shrink_seconds,
-                settings=settings,
-                on_example=lambda n, r: (phases.report(n, r), interrupts.checkpoint()),
-            )
+            if (args.workers > 1 or args.shard is not None) and not settings:  # blocks on workers
+                from .workers import run_verify
+
+                if args.shard is not None:
+                    console.print(f"shard {args.shard}, {args.workers} workers")
+                outcome = run_verify(
+                    args.vendor,
+                    command,
+                    examples=args.examples,
+                    seed=args.seed,
+                    timeout=args.timeout,
+                    faults=faults if args.faults else None,
+                    shrink_seconds=args.shrink_seconds,
+                    workers=args.workers,
+                    shard=args.shard,
+                    example_db=args.example_db,
+                    on_message=lambda line: console.print("  " + line, markup=False, highlight=False),
+                )
+            else:
+                outcome = verify_examples(
+                    harness,
+                    command,
+                    args.examples,
+                    args.seed,
+                    timeout=args.timeout,
+                    echo=echo,
+                    faults=faults if args.faults else None,
+                    shrink_seconds=args.shrink_seconds,
+                    settings=settings,
+                    on_example=lambda n, r: (phases.report(n, r), interrupts.checkpoint()),
+                    database=open_database(args.example_db),
+                )
             result, example = outcome.result, outcome.example
+            if outcome.examples == 0 and args.shard is not None:
+                console.print(f"shard {args.shard}: no block of {args.examples} examples falls to it")
+                return 0
             phases.done(result)
             if result is None or example is None:
                 return _inconclusive(args, console, "no example ran")

@@ -96,11 +96,12 @@ def run_contract(
     excluded_checks: dict[str, str] | None = None,
     on_result: Callable[[OperationResult], None] | None = None,
     session: Any = None,
+    operations: Callable[[int], bool] | None = None,
 ) -> ContractRun:
     """Run every operation (reads only with read_only) in each mode; one result per operation and mode.
 
     A `session` (harness.pacing.RecordingSession) carries each case's own request; its `answers` list
-    gives their statuses.
+    gives their statuses. `operations` picks operations by their index in the contract (a worker's share).
     """
     contract = contract or vendor.name
     excluded_checks = vendor.excluded_checks if excluded_checks is None else excluded_checks
@@ -110,8 +111,10 @@ def run_contract(
     skip = excluded(excluded_checks)
     _register_auth(schema, auth or vendor.contract_auth)
     run = ContractRun(vendor.name, contract, excluded_checks=dict(excluded_checks))
-    for result in schema.get_all_operations():
+    for index, result in enumerate(schema.get_all_operations()):
         operation = result.ok()
+        if operations is not None and not operations(index):
+            continue
         if read_only and operation.method.upper() not in ("GET", "HEAD", "OPTIONS"):
             continue
         for mode in modes:

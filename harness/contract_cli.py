@@ -35,6 +35,16 @@ def add_arguments(contract: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="run against a mock with this quirk variant (repeatable; catalog-harness quirks lists them)",
     )
+    from .shards import default_workers, parse_workers
+
+    contract.add_argument(
+        "--workers",
+        type=parse_workers,
+        default=default_workers(),
+        metavar="N",
+        help="worker processes against fresh mocks, each with its own (default: the number of cores); "
+        "with --base-url always 1, so the vendor's rate limit is paced by one process",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +86,20 @@ def _against_mock(args: argparse.Namespace, harness: Any, console: Console) -> i
         console.print(
             f"{args.vendor}: {'all' if args.allow_writes else 'read-only'} operations at {base_url}"
         )
+        if args.workers > 1 and not args.quirks:  # operations shared out to workers, each with its own mock
+            from .workers import run_contract_parallel
+
+            console.print(f"{args.workers} workers, each with its own mock like this one")
+            done = run_contract_parallel(
+                args.vendor,
+                examples=args.examples,
+                seed=args.seed,
+                read_only=not args.allow_writes,
+                workers=args.workers,
+                on_message=lambda line: console.print(line, markup=False, highlight=False),
+            )
+            code = exitcodes.OK if all(r.ok for r in done) else exitcodes.FAILED
+            return _report(args, [r.as_result() for r in done], base_url, code)
         run = run_contract(
             harness,
             base_url=base_url,

@@ -53,6 +53,9 @@ class CheckFailure(AssertionError):
             parts.append(f"journal #{entry}")
         super().__init__(" ".join(parts) + ": " + message)
 
+    def __reduce__(self) -> Any:  # rebuilt from its parts, so it crosses to and from worker processes
+        return (_rebuild_failure, (type(self), self.message, self.sku, self.field, self.entry))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
@@ -61,6 +64,12 @@ class CheckFailure(AssertionError):
             "entry": self.entry,
             "message": self.message,
         }
+
+
+def _rebuild_failure(
+    cls: type[CheckFailure], message: str, sku: str | None, field: str | None, entry: int | None
+) -> CheckFailure:
+    return cls(message, sku=sku, field=field, entry=entry)
 
 
 class ConvergenceFailure(CheckFailure):

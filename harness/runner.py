@@ -93,12 +93,19 @@ def _sync(factory: Callable[..., Any], app: Any, clock: Clock, source: list[Prod
     return report
 
 
-def run_settings(examples: int, phases: tuple[Phase, ...] = (Phase.generate, Phase.shrink)) -> Any:
-    """Settings for runs that drive a client: no deadline, no example database, no health checks."""
+def run_settings(
+    examples: int,
+    phases: tuple[Phase, ...] = (Phase.generate, Phase.shrink),
+    database: Any = None,
+) -> Any:
+    """Settings for runs that drive a client: no deadline, no health checks, and no example database
+    unless one is given (`--example-db`): then saved failures are replayed first."""
+    if database is not None and Phase.reuse not in phases:
+        phases = (Phase.reuse, *phases)
     return settings(
         max_examples=examples,
         deadline=None,
-        database=None,
+        database=database,
         print_blob=False,
         suppress_health_check=list(HealthCheck),
         phases=phases,
@@ -113,6 +120,8 @@ class PropertyOutcome:
     scenario: dict | None = None  # the minimal failing scenario
     error: str | None = None
     journal: list[dict] = field(default_factory=list)  # of the minimal failing run, else of the last run
+    example_ids: list[str] = field(default_factory=list)  # a digest of each example run, in order
+    first_failed_at: int | None = None  # the number of the first example that failed
 
     @property
     def ok(self) -> bool:
@@ -131,18 +140,22 @@ def property_run(
     extra_checks: ExtraChecks | None = None,
     on_example: Callable[[int], None] | None = None,
     settings_: dict | None = None,
+    database: Any = None,
+    shrink: bool = True,
 ) -> PropertyOutcome:
     adapter = harness.adapter
     extra_checks = harness.property_checks if extra_checks is None else extra_checks
     outcome = PropertyOutcome(harness.name)
     last: dict[str, Any] = {}
 
+    # settings go on last: hypothesis' @seed alone turns the example database off.
+    @run_settings(examples, (Phase.generate, Phase.shrink) if shrink else (Phase.generate,), database)
     @hypothesis_seed(seed)
-    @run_settings(examples)
     @given(scenario=scenarios(adapter.fault_targets), data=_data())
     def sync_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
         outcome.examples += 1
+        outcome.example_ids.append(example_id(scenario, existing))
         if on_example:
             on_example(outcome.examples)
         result = run_once(
@@ -150,9 +163,12 @@ def property_run(
         )
         outcome.journal = result.record.journal + result.record.second_journal
         if not result.ok:
+            outcome.first_failed_at = outcome.first_failed_at or outcome.examples
             last.update(scenario=scenario.describe() | {"existing": existing}, failures=result.all_failures())
             raise ChecksFailed(result.all_failures())
 
+    # One database key per vendor: a failure saved for one vendor is not replayed against another.
+    sync_satisfies_checks.hypothesis.inner_test._hypothesis_internal_add_digest = harness.name.encode()  # type: ignore[attr-defined]
     try:
         sync_satisfies_checks()
     except ChecksFailed:
@@ -161,6 +177,15 @@ def property_run(
     except Exception as exc:
         outcome.error = "".join(traceback.format_exception_only(exc)).strip()
     return outcome
+
+
+def example_id(scenario: Scenario, existing: list[dict]) -> str:
+    """A short digest of what an example is made of: equal ids, equal examples (shards are compared by it)."""
+    import hashlib
+    import json
+
+    text = json.dumps([scenario.describe(), existing], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _data() -> Any:

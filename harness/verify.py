@@ -33,7 +33,7 @@ from .catalog import Product, normalise_sku, write_catalog
 from .interrupts import checkpoint
 from .output import LINE_BYTES, BoundedOutput
 from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
-from .runner import run_settings
+from .runner import example_id, run_settings
 from .strategies import Scenario, remote_state, scenarios
 from .sync import SyncReport
 from .vendors import VendorHarness
@@ -315,6 +315,8 @@ class VerifyOutcome:
     examples: int = 0
     result: VerifyResult | None = None  # the minimal failing run, else the last run
     example: Example | None = None
+    example_ids: list[str] = field(default_factory=list)  # a digest of each example run, in order
+    first_failed_at: int | None = None  # the number of the first example that failed
 
     @property
     def ok(self) -> bool:
@@ -333,6 +335,7 @@ def verify_examples(
     shrink_seconds: float = DEFAULT_SHRINK_SECONDS,
     on_example: Callable[[int, VerifyResult], None] | None = None,
     settings: dict | None = None,
+    database: Any = None,
 ) -> VerifyOutcome:
     """hypothesis draws catalogues, vendor state and fault plans; a failure shrinks to a smaller one.
 
@@ -344,8 +347,9 @@ def verify_examples(
     outcome = VerifyOutcome(harness.name)
     first_failure: list[float] = []
 
+    # settings go on last: hypothesis' @seed alone turns the example database off.
+    @run_settings(examples, database=database)
     @hypothesis_seed(seed)
-    @run_settings(examples)
     @given(scenario=scenarios(adapter.fault_targets), data=st.data())
     def command_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
@@ -354,6 +358,9 @@ def verify_examples(
         example = Example(scenario.source, existing, faults=scenario.faults if faults is None else faults)
         result = verify_once(harness, example, command, timeout=timeout, echo=echo, settings=settings)
         outcome.examples += 1
+        outcome.example_ids.append(example_id(scenario, existing))
+        if not result.ok and outcome.first_failed_at is None:
+            outcome.first_failed_at = outcome.examples
         if on_example:
             on_example(outcome.examples, result)
         if outcome.result is None or outcome.result.ok or not result.ok:
@@ -362,6 +369,9 @@ def verify_examples(
             first_failure[:1] = first_failure[:1] or [time.monotonic()]
             raise ChecksFailed(result.all_failures())
 
+    # Saved failures are kept per vendor and command (`--example-db`).
+    key = "\0".join([harness.name, *command]).encode()
+    command_satisfies_checks.hypothesis.inner_test._hypothesis_internal_add_digest = key  # type: ignore[attr-defined]
     try:
         command_satisfies_checks()
     except ChecksFailed:

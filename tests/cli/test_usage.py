@@ -3,6 +3,7 @@ stop cleanly, a command that can't start is inconclusive, and piped output is ne
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -171,7 +172,7 @@ def test_ctrl_c_in_check_writes_partial_reports_marked_interrupted(tmp_path):
     try:
         assert process.stderr is not None
         for line in process.stderr:  # the second contract suite is done: the property run has started
-            if line.startswith("shipstation: control contract:"):
+            if re.match(r"(\[w\d+\] )?shipstation: control contract:", line):  # [wN]: a worker's
                 break
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)

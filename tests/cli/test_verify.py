@@ -60,6 +60,8 @@ def test_broken_node_client_is_caught_with_a_shrunk_replay(tmp_path, capsys):
     code = main([
         "verify",
         "shipstation",
+        "--workers",  # the one-process progress lines (example n/N); workers: tests/harness/test_scale_out.py
+        "1",
         "--examples",
         "6",
         "--seed",

@@ -1,0 +1,375 @@
+"""Worker processes for `check`, `verify` and `contract`: run units of work in parallel, merge the results.
+
+Each unit (a vendor's contract suite, a block of property examples, a block of verify examples, a share
+of a contract's operations) runs in a process of its own, started with the forkserver context, with its
+own in-process mock or its own mock on its own port: nothing is shared but the optional example
+database. Workers send one-line progress messages through a queue; the parent prints them as they come,
+prefixed with the worker's number, and merges the results in the order one process would give them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue as queue_module
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from . import vendors
+from .report import Result
+from .runner import PropertyOutcome
+from .shards import Block, Shard, blocks, open_database, stable_generation
+from .verify import VerifyOutcome
+
+Say = Callable[[str], None]
+
+
+# -- the pool ----------------------------------------------------------------------------------------------
+_progress: Any = None  # in a worker: the queue its messages go to
+
+
+def _init_worker(progress: Any) -> None:
+    global _progress
+    _progress = progress
+
+
+def _worker() -> str:
+    identity = multiprocessing.current_process()._identity
+    return f"w{identity[0]}" if identity else "w1"
+
+
+def _say(text: str) -> None:
+    """From a worker: one progress line, shown by the parent as `[wN] text`."""
+    if _progress is not None:
+        _progress.put(f"[{_worker()}] {text}")
+
+
+def run_parallel(
+    calls: Sequence[tuple[Callable[..., Any], tuple]],
+    workers: int,
+    on_message: Say,
+    on_done: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """Each call's result, in the order given; calls run on `workers` processes, messages relayed live.
+
+    `on_done(index, result)` hears of each call as it finishes, so an interrupted run keeps those. On
+    Ctrl-C or SIGTERM the workers are stopped at once, then the interrupt goes on to the caller.
+    """
+    if not calls:
+        return []
+    context = _context()
+    progress = context.Queue()  # handed to each worker as it starts (initargs), so no manager process
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(calls)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(progress,),
+    ) as pool:
+        futures: list[Future] = [pool.submit(function, *args) for function, args in calls]
+        index = {f: i for i, f in enumerate(futures)}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                _drain(progress, on_message)
+                for future in sorted(done, key=index.__getitem__):
+                    if on_done is not None:
+                        on_done(index[future], future.result())
+        except BaseException:
+            # Python < 3.14 has no terminate_workers(): stop them through the pool's own table.
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        results = [f.result() for f in futures]
+    _drain(progress, on_message)
+    progress.close()
+    return results
+
+
+def _context() -> Any:
+    """forkserver where there is one: workers fork from a server that imported the harness once."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["harness.workers", "harness.conformance", "harness.runner"])
+    return context
+
+
+def _drain(progress: Any, on_message: Say) -> None:
+    while True:
+        try:
+            on_message(progress.get_nowait())
+        except (queue_module.Empty, OSError, ValueError):
+            return
+
+
+# -- check -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Unit:
+    """One piece of `check`: a vendor's contract or control contract, or a block of its property run."""
+
+    vendor: str
+    kind: str  # "contract" | "control contract" | "property"
+    block: Block | None = None
+
+
+def check_units(names: list[str], examples: int, seed: int, blocked: bool) -> list[Unit]:
+    """Every unit of a check run, in a fixed order (shards take every N-th).
+
+    Unblocked, each vendor's property run is one unit with the run's own seed (the examples of
+    `--workers 1`); blocked, it is cut into blocks of seeds (shards.py).
+    """
+    units: list[Unit] = []
+    for name in names:
+        units += [Unit(name, "contract"), Unit(name, "control contract")]
+        if vendors.get(name).adapter is None:
+            continue
+        if blocked:
+            units += [Unit(name, "property", b) for b in blocks(examples, seed)]
+        else:
+            units.append(Unit(name, "property", Block(0, seed, examples)))
+    return units
+
+
+@dataclass
+class UnitOutcome:
+    unit: Unit
+    results: list[Result]  # contract units
+    property: PropertyOutcome | None = None
+    seconds: float = 0.0
+    worker: str = ""
+
+
+def run_unit(unit: Unit, contract_examples: int, seed: int, example_db: str | None) -> UnitOutcome:
+    from .conformance import run_contract
+
+    harness = vendors.get(unit.vendor)
+    began = time.perf_counter()
+    if unit.kind == "property":
+        from .runner import property_run
+
+        assert unit.block is not None
+        with stable_generation():
+            outcome = property_run(
+                harness, unit.block.examples, unit.block.seed, database=open_database(example_db)
+            )
+        verdict = "all checks pass" if outcome.ok else "FAILED"
+        _say(f"{unit.vendor}: property block {unit.block.index}: {outcome.examples} examples, {verdict}")
+        return UnitOutcome(unit, [], outcome, time.perf_counter() - began)
+    control = unit.kind == "control contract"
+    run = run_contract(
+        harness,
+        "control" if control else unit.vendor,
+        auth=(lambda case: {}) if control else None,
+        excluded_checks=vendors.CONTROL_EXCLUDED_CHECKS if control else None,
+        max_examples=contract_examples,
+        seed=seed,
+    )
+    results = [r.as_result(unit.kind) for r in run.results]
+    return UnitOutcome(unit, results, None, time.perf_counter() - began, _worker())
+
+
+def merge_property(vendor: str, outcomes: list[PropertyOutcome]) -> PropertyOutcome:
+    """Blocks in order as one run: the first failing block's minimal example is the run's."""
+    merged = PropertyOutcome(vendor)
+    for outcome in outcomes:
+        if merged.ok and not outcome.ok:
+            merged.failures, merged.scenario, merged.error = outcome.failures, outcome.scenario, outcome.error
+            merged.journal = outcome.journal
+            if outcome.first_failed_at is not None:
+                merged.first_failed_at = merged.examples + outcome.first_failed_at
+        merged.examples += outcome.examples
+        merged.example_ids += outcome.example_ids
+    if merged.ok and outcomes:
+        merged.journal = outcomes[-1].journal
+    return merged
+
+
+def property_results(vendor: str, outcome: PropertyOutcome, seconds: float) -> list[Result]:
+    """One Result per check of a vendor's property run (as `check` reports them)."""
+    from .failure_text import described
+    from .properties import CHECKS
+
+    harness = vendors.get(vendor)
+    label = "minimal failing example" if not outcome.ok else "last example"
+    check_names = [*CHECKS, *harness.property_checks]
+    return [
+        Result(
+            vendor,
+            "property",
+            check_name,
+            ok,
+            seconds / len(check_names),
+            outcome.error if not ok and outcome.error else None,
+            [described(f, outcome.journal) for f in outcome.failures if f.check == check_name],
+            extra={"examples": outcome.examples, "scenario": outcome.scenario, "timeline": label},
+        )
+        for check_name, ok in outcome.check_status(check_names).items()
+    ]
+
+
+def run_check(
+    names: list[str],
+    *,
+    examples: int,
+    contract_examples: int,
+    seed: int,
+    workers: int,
+    shard: Shard | None,
+    example_db: str | None,
+    on_message: Say,
+    results: list[Result],
+    timelines: list[Any],
+) -> None:
+    """`check` on worker processes (this shard's units only): results and timelines go into the lists
+    given, contract suites as they finish (so an interrupted run keeps them), property runs at the end."""
+    from .html_report import Timeline
+
+    units = check_units(names, examples, seed, blocked=workers > 1 or shard is not None)
+    if shard is not None:
+        units = shard.take(units)
+    done: dict[int, UnitOutcome] = {}
+
+    def finished(i: int, outcome: UnitOutcome) -> None:
+        done[i] = outcome
+        results.extend(outcome.results)
+        if outcome.property is None:  # said once its results are in: an interrupt from here keeps them
+            unit, passed = outcome.unit, sum(r.ok for r in outcome.results)
+            on_message(f"[{outcome.worker}] {unit.vendor}: {unit.kind}: {passed}/{len(outcome.results)} ok")
+
+    # In order, vendor by vendor: the blocks are small, so the workers finish close together.
+    run_parallel(
+        [(run_unit, (u, contract_examples, seed, example_db)) for u in units], workers, on_message, finished
+    )
+    contract_results = {id(r) for o in done.values() for r in o.results}
+    results[:] = [r for r in results if id(r) not in contract_results]  # again, in unit order
+    for name in names:
+        mine = [done[i] for i in sorted(done) if done[i].unit.vendor == name]
+        for o in mine:
+            results.extend(o.results)
+        blocks_run = [o for o in mine if o.property is not None]
+        if blocks_run:
+            merged = merge_property(name, [o.property for o in blocks_run if o.property])
+            results.extend(property_results(name, merged, sum(o.seconds for o in blocks_run)))
+            label = "minimal failing example" if not merged.ok else "last example"
+            timelines.append(Timeline(name, label, merged.journal))
+
+
+# -- verify ------------------------------------------------------------------------------------------------
+def run_verify_block(
+    vendor: str,
+    command: list[str],
+    block: Block,
+    timeout: float,
+    faults: list[dict] | None,
+    shrink_seconds: float,
+    example_db: str | None,
+) -> VerifyOutcome:
+    from .verify import verify_examples
+
+    def progress(n: int, r: Any) -> None:
+        _say(
+            f"{vendor} block {block.index} example {n}: {'ok' if r.ok else 'FAILED'} "
+            f"({len(r.record.source)} products, {len(r.record.requests())} requests)"
+        )
+
+    with stable_generation():
+        return verify_examples(
+            vendors.get(vendor),
+            command,
+            block.examples,
+            block.seed,
+            timeout=timeout,
+            faults=faults,
+            shrink_seconds=shrink_seconds,
+            on_example=progress,
+            database=open_database(example_db),
+        )
+
+
+def merge_verify(vendor: str, outcomes: list[VerifyOutcome]) -> VerifyOutcome:
+    """Blocks in order as one run: the first failing block's minimal example, else the last run."""
+    merged = VerifyOutcome(vendor)
+    for outcome in outcomes:
+        if outcome.result is not None and (merged.result is None or merged.ok):
+            if not outcome.ok and outcome.first_failed_at is not None and merged.first_failed_at is None:
+                merged.first_failed_at = merged.examples + outcome.first_failed_at
+            merged.result, merged.example = outcome.result, outcome.example
+        merged.examples += outcome.examples
+        merged.example_ids += outcome.example_ids
+    return merged
+
+
+def run_verify(
+    vendor: str,
+    command: list[str],
+    *,
+    examples: int,
+    seed: int,
+    timeout: float,
+    faults: list[dict] | None,
+    shrink_seconds: float,
+    workers: int,
+    shard: Shard | None,
+    example_db: str | None,
+    on_message: Say,
+) -> VerifyOutcome:
+    """`verify --examples` cut into blocks of seeds, this shard's blocks run on worker processes."""
+    chosen = blocks(examples, seed)
+    if shard is not None:
+        chosen = shard.take(chosen)
+    calls = [
+        (run_verify_block, (vendor, command, b, timeout, faults, shrink_seconds, example_db)) for b in chosen
+    ]
+    return merge_verify(vendor, run_parallel(calls, workers, on_message))
+
+
+# -- contract ----------------------------------------------------------------------------------------------
+def run_contract_share(
+    vendor: str, share: int, shares: int, examples: int, seed: int, read_only: bool
+) -> list[tuple[int, Any]]:
+    """Every `shares`-th operation of the vendor's contract against a mock of this worker's own, each
+    result with its operation's index in the contract (to merge the shares in contract order)."""
+    from mocks.kit.server import ServerThread
+
+    from .conformance import run_contract
+
+    harness = vendors.get(vendor)
+    picked: list[int] = []
+    found: list[tuple[int, Any]] = []
+
+    def pick(index: int) -> bool:
+        if index % shares == share:
+            picked.append(index)
+        return index % shares == share
+
+    def done(r: Any) -> None:
+        found.append((picked[-1], r))  # results come right after their operation was picked
+        _say(f"{r.operation} [{r.mode}] {r.examples} examples: {'ok' if r.ok else 'FAIL'}")
+
+    with ServerThread(harness.create_app(settings=harness.contract_settings)) as server:
+        run_contract(
+            harness,
+            base_url=server.base_url + vendors.api_path(vendor),
+            auth=harness.contract_auth,
+            max_examples=examples,
+            seed=seed,
+            read_only=read_only,
+            operations=pick,
+            on_result=done,
+        )
+    return found
+
+
+def run_contract_parallel(
+    vendor: str, *, examples: int, seed: int, read_only: bool, workers: int, on_message: Say
+) -> list[Any]:
+    """`contract` against fresh mocks: the operations shared out to workers, results in contract order."""
+    calls = [(run_contract_share, (vendor, k, workers, examples, seed, read_only)) for k in range(workers)]
+    shares = run_parallel(calls, workers, on_message)
+    return [r for _, r in sorted((item for share in shares for item in share), key=lambda item: item[0])]
