@@ -19,6 +19,7 @@ from mocks.kit.access import webhook_delivery_problem
 
 from . import signing
 from .ids import iso_time
+from .jobs import summary
 
 if TYPE_CHECKING:
     from .models import TocobagusBackend
@@ -171,26 +172,10 @@ class Webhooks:
     def _attempt(self, delivery: dict) -> None:
         """One POST of the webhook, outside the lock (the receiver may call the mock back)."""
         started = self.mock.clock.now()
-        status: int | None = None
-        error: str | None = None
-        headers: dict[str, str] = {}
         me = threading.get_ident()
         with self._changed:
             self._senders.add(me)
-        try:
-            delivery["attempt"] += 1
-            headers = self._headers(delivery, started)
-            if refused := webhook_delivery_problem(delivery["url"], self.backend.webhook_session):
-                raise ConnectionRefusedError(refused)  # not loopback, not allowed: no packet leaves
-            response = self.backend.webhook_session.post(
-                delivery["url"],
-                data=signing.canonical_json(delivery["payload"]),
-                headers=headers,
-                timeout=TIMEOUT,
-            )
-            status = response.status_code
-        except Exception as exc:  # any failure to send is a failed attempt, never a stuck delivery
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        status, error, headers = self._post(delivery, started)
         ended = self.mock.clock.now()
         ok = status is not None and 200 <= status < 300
         with self._changed:
@@ -233,6 +218,24 @@ class Webhooks:
         if current and next_at is not None:
             self.wake(work=True)
 
+    def _post(self, delivery: dict, started: float) -> tuple[int | None, str | None, dict[str, str]]:
+        """The POST of one attempt: (status or None, error or None, the headers sent)."""
+        headers: dict[str, str] = {}
+        try:
+            delivery["attempt"] += 1
+            headers = self._headers(delivery, started)
+            if refused := webhook_delivery_problem(delivery["url"], self.backend.webhook_session):
+                raise ConnectionRefusedError(refused)  # not loopback, not allowed: no packet leaves
+            response = self.backend.webhook_session.post(
+                delivery["url"],
+                data=signing.canonical_json(delivery["payload"]),
+                headers=headers,
+                timeout=TIMEOUT,
+            )
+            return response.status_code, None, headers
+        except Exception as exc:  # any failure to send is a failed attempt, never a stuck delivery
+            return None, f"{type(exc).__name__}: {exc}"[:300], headers
+
     def _headers(self, delivery: dict, now: float) -> dict[str, str]:
         partner = delivery["partner"]
         headers = signing.signed_headers(
@@ -256,8 +259,6 @@ class Webhooks:
 
 def payload(job: dict, now: float) -> dict:
     """The event body: the job's summary and rows."""
-    from .models import summary  # here, not at the top: models imports this module
-
     rows = []
     for row in job["rows"]:
         item = {k: row[k] for k in ("rowIndex", "externalId", "sku", "status")}
