@@ -16,6 +16,7 @@ from typing import Any
 
 from mocks.kit.app import Mock
 
+from .auth import BasicAuth
 from .errors import InvalidRequest, NotFound
 from .index import CatalogueIndex
 
@@ -175,10 +176,12 @@ class ShipStationBackend:
         self.mock = mock
         self._lock = threading.RLock()
         self.accounts: dict[str, Account] = {}
+        self.auth = BasicAuth(mock)
 
     # -- auth ------------------------------------------------------------------------------------------
-    def secret_for(self, api_key: str) -> str | None:
-        return self.mock.settings["accounts"].get(api_key)
+    def authenticate(self, header: str) -> str:
+        """The API key of a valid Basic Authorization header, or Unauthorized (auth.py)."""
+        return self.auth.authenticate(header)
 
     def _account(self, key: str) -> Account:
         account = self.accounts.get(key)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import math
 from typing import Any
@@ -15,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from mocks.kit.app import CONTROL_PREFIX, Mock
 from mocks.kit.body import BodyError, read_json
 
-from .errors import InvalidRequest, TooManyRequests, Unauthorized
+from .errors import InvalidRequest, TooManyRequests
 from .models import ShipStationBackend
 
 
@@ -30,25 +27,6 @@ def _rate_headers(decision: Any) -> dict[str, str]:
 def make_blueprint(mock: Mock) -> Blueprint:
     backend: ShipStationBackend = mock.backend  # type: ignore[assignment]
     bp = Blueprint("shipstation", __name__)
-    # Authorization header -> (API key, secret as sent): decoding is done once per header value. The secret is
-    # still compared, in constant time, with the account's current one on every request.
-    decoded: dict[str, tuple[str, bytes]] = {}
-
-    def authenticate() -> str:
-        header = request.headers.get("Authorization", "")
-        credentials = decoded.get(header)
-        if credentials is None:
-            credentials = _decode_basic(header)
-            if credentials is None:
-                raise Unauthorized(mock.quirk("json_401"))
-            if len(decoded) >= 256:  # bounded: clients with many keys only lose the shortcut
-                decoded.clear()
-            decoded[header] = credentials
-        key, secret = credentials
-        expected = backend.secret_for(key)
-        if expected is None or not hmac.compare_digest(expected.encode(), secret):
-            raise Unauthorized(mock.quirk("json_401"))
-        return key
 
     # App-wide hooks, not blueprint ones: an unknown path (404) and a wrong method (405) never reach the
     # blueprint, yet V1 puts X-Rate-Limit-* on "all responses" (vendor-notes §7, 2026-12-01).
@@ -58,7 +36,7 @@ def make_blueprint(mock: Mock) -> Blueprint:
             return
         _reroute(mock)
         g.rate_headers = _fresh_window_headers(mock)  # what a refused login still gets
-        key = authenticate()
+        key = backend.authenticate(request.headers.get("Authorization", ""))
         g.account = key
         decision = mock.rate_limit(key)
         g.rate_headers = _rate_headers(decision)
@@ -126,18 +104,6 @@ def _reroute(mock: Mock) -> None:
         return
     request.url_rule, request.view_args = rule, args
     request.routing_exception = None
-
-
-def _decode_basic(header: str) -> tuple[str, bytes] | None:
-    """(API key, secret) from a Basic Authorization header, or None when it is not one."""
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        key, _, secret = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return key, secret.encode()
 
 
 def _json(payload: Any, status: int = 200) -> Response:
