@@ -23,6 +23,7 @@ from ..catalog import Product
 from ..strategies import vendor_records
 from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
+from .transport import Call, Transport, VendorStrategy
 
 CREDENTIALS = dict(mock.CREDENTIALS)
 OZ_PER_KG = Decimal("35.27396195")
@@ -160,8 +161,23 @@ class ShipStationClient:
         self.log: list[RequestLog] = []
         self._remaining: int | None = None
         self._reset_at = 0.0
+        # Bound methods, so a subclass's override of a hook is the strategy too.
+        strategy = VendorStrategy(
+            before_send=self._wait_for_window,
+            on_answer=self._note_rate_limit,
+            on_rate_limited=self._wait_for_reset,
+        )
+        self.transport = Transport(
+            self.base_url,
+            self.session,
+            self.clock,
+            strategy,
+            self.log,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
 
-    # -- transport ---------------------------------------------------------------------------------------
+    # -- strategy: X-Rate-Limit-Remaining / X-Rate-Limit-Reset ----------------------------------------------
     def _wait_for_window(self) -> None:
         if self._remaining == 0:
             self.clock.sleep(self._reset_at - self.clock.now())
@@ -175,6 +191,9 @@ class ShipStationClient:
         if remaining is not None and reset is not None:
             self._remaining, self._reset_at = int(remaining), self.clock.now() + int(reset)
 
+    def _wait_for_reset(self, response: requests.Response) -> None:
+        self._remaining = 0  # the next attempt waits for the reset the headers announced
+
     def request(
         self,
         method: str,
@@ -186,38 +205,16 @@ class ShipStationClient:
         body: dict | None = None,
     ) -> requests.Response | None:
         """Send once, plus bounded retries for 429, 5xx and connection errors; None if all failed."""
-        response: requests.Response | None = None
-        for attempt in range(self.max_retries + 1):
-            self._wait_for_window()
-            error = None
-            try:
-                response = self.session.request(method, self.base_url + path, json=body, timeout=self.timeout)
-            except requests.RequestException as exc:
-                response, error = None, exc
-            self.log.append(
-                RequestLog.of(
-                    response,
-                    method=method,
-                    path=path,
-                    body=json.dumps(body) if body is not None else None,
-                    attempt=attempt,
-                    now=self.clock.now(),
-                    action=action,
-                    error=error,
-                    source_id=source_id,
-                    vendor_id=vendor_id,
-                )
-            )
-            if response is not None:
-                self._note_rate_limit(response)
-                if response.status_code == 429:
-                    self._remaining = 0  # wait for the reset the headers announced
-                    continue
-                if response.status_code < 500:
-                    return response
-            if attempt < self.max_retries:
-                self.clock.sleep(0.5 * 2**attempt)
-        return response
+        call = Call(
+            method,
+            path,
+            action,
+            payload={"json": body},
+            logged_body=json.dumps(body) if body is not None else None,
+            source_id=source_id,
+            vendor_id=vendor_id,
+        )
+        return self.transport.request(call).response
 
     # -- API ---------------------------------------------------------------------------------------------
     def list_all(self) -> list[dict]:

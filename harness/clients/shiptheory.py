@@ -24,6 +24,7 @@ from ..catalog import Product
 from ..strategies import vendor_records
 from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
+from .transport import Call, Transport, VendorStrategy
 
 CREDENTIALS = dict(mock.CREDENTIALS)
 CENT = Decimal("0.01")
@@ -187,44 +188,48 @@ class ShiptheoryClient:
         self.token: str | None = None
         self._token_at = 0.0
         self._last_sent: float | None = None
+        strategy = VendorStrategy(before_send=self._pace, headers=self._auth, refresh_auth=self._relogin)
+        self.transport = Transport(
+            self.base_url,
+            self.session,
+            self.clock,
+            strategy,
+            self.log,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
 
-    # -- transport ---------------------------------------------------------------------------------------
+    # -- strategy: 1 request a second, and a bearer token refreshed before expiry and once on a 401 ---------
     def _pace(self) -> None:
         if self._last_sent is not None:
             self.clock.sleep(self._last_sent + SPACING - self.clock.now())
         self._last_sent = self.clock.now()
 
-    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> requests.Response:
-        self._pace()
-        return self.session.request(
-            method,
-            self.base_url + path,
-            data=None if body is None else json.dumps(body),
-            headers=headers,
-            timeout=self.timeout,
-        )
-
     def login(self) -> None:
+        call = Call(
+            "POST",
+            "/v1/token",
+            "login",
+            payload=_json_payload({"email": self.email, "password": self.password}),
+        )
         for attempt in range(self.max_retries + 1):
-            try:
-                response = self._send(
-                    "POST", "/v1/token", {"email": self.email, "password": self.password}, {}
-                )
-            except requests.RequestException:
-                response = None
+            response, _ = self.transport.exchange(call, {})
             if response is not None and response.status_code == 200:
                 self.token, self._token_at = response.json()["data"]["token"], self.clock.now()
                 return
             if response is not None and response.status_code == 401:
                 raise SyncError("Shiptheory refused the email and password")
-            if attempt < self.max_retries:
-                self.clock.sleep(0.5 * 2**attempt)
+            self.transport.backoff(attempt)
         raise SyncError("could not get a Shiptheory token")
 
-    def _auth(self) -> dict[str, str]:
+    def _auth(self, call: Call | None = None) -> dict[str, str]:
         if self.token is None or self.clock.now() - self._token_at >= TOKEN_REFRESH_AFTER:
             self.login()
         return {"Authorization": f"Bearer {self.token}"}
+
+    def _relogin(self, response: requests.Response) -> bool:
+        self.token = None  # expired or revoked early: log in again (the transport allows it once a call)
+        return True
 
     def request(
         self,
@@ -237,39 +242,15 @@ class ShiptheoryClient:
         before_retry: Callable[[], requests.Response | None] | None = None,
     ) -> requests.Response | None:
         """Send once, plus bounded retries for 429, 5xx and connection errors, and one re-login on 401."""
-        response: requests.Response | None = None
-        relogged = False
-        attempt = 0
-        while attempt <= self.max_retries:
-            error = None
-            if attempt and before_retry is not None and (settled := before_retry()) is not None:
-                return settled  # the earlier attempt took effect; its answer was lost
-            try:
-                response = self._send(method, path, body, self._auth())
-            except requests.RequestException as exc:
-                response, error = None, exc
-            self.log.append(
-                RequestLog.of(
-                    response,
-                    method=method,
-                    path=path,
-                    body=json.dumps(body) if body is not None else None,
-                    attempt=attempt,
-                    now=self.clock.now(),
-                    action=action,
-                    error=error,
-                    source_id=source_id,
-                )
-            )
-            if response is not None and response.status_code == 401 and not relogged:
-                relogged, self.token = True, None  # expired or revoked early: log in again, once
-                continue
-            if response is not None and response.status_code not in (429,) and response.status_code < 500:
-                return response
-            if attempt < self.max_retries and (response is None or response.status_code != 429):
-                self.clock.sleep(0.5 * 2**attempt)
-            attempt += 1
-        return response
+        call = Call(
+            method,
+            path,
+            action,
+            payload=_json_payload(body),
+            logged_body=json.dumps(body) if body is not None else None,
+            source_id=source_id,
+        )
+        return self.transport.request(call, before_retry).response
 
     # -- API ---------------------------------------------------------------------------------------------
     def list_all(self) -> list[dict]:
@@ -331,6 +312,10 @@ class ShiptheoryClient:
             else:
                 report.errors[product.sku] = _reason(response)
         return report
+
+
+def _json_payload(body: Any) -> dict[str, Any]:
+    return {"data": None if body is None else json.dumps(body)}  # the session sends the JSON content type
 
 
 def _body(response: requests.Response) -> dict:

@@ -28,6 +28,7 @@ from ..catalog import Product
 from ..strategies import vendor_records
 from ..sync import MappedAdapter, RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..vendors import VendorHarness
+from .transport import Call, Transport, VendorStrategy
 
 CREDENTIALS = dict(mock.CREDENTIALS)
 PAGE_SIZE = 2000  # the maximum: fewest list requests
@@ -210,8 +211,23 @@ class StarshipitClient:
         self.delete_removed = delete_removed  # only when the source confirms removals (the guide's advice)
         self.log: list[RequestLog] = []
         self._sent: deque[float] = deque(maxlen=max(1, requests_per_second))
+        # Bound methods, so a subclass's override of a hook is the strategy too.
+        strategy = VendorStrategy(before_send=self._before_send, on_rate_limited=self._after_429)
+        self.transport = Transport(
+            self.base_url,
+            self.session,
+            self.clock,
+            strategy,
+            self.log,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
 
-    # -- transport ---------------------------------------------------------------------------------------
+    # -- strategy: pace to the subscription's rate, and a 429's Retry-After ---------------------------------
+    def _before_send(self) -> None:
+        self._pace()
+        self._sent.append(self.clock.now())
+
     def _pace(self) -> None:
         """At most N requests in any second: never spend a request on a 429."""
         if len(self._sent) == self._sent.maxlen:
@@ -238,47 +254,23 @@ class StarshipitClient:
         csv_text: str | None = None,
     ) -> tuple[requests.Response | None, int]:
         """Send once, plus bounded retries for 429, 5xx and connection errors; (last answer, attempts - 1)."""
-        response: requests.Response | None = None
-        attempt = 0
-        for attempt in range(self.max_retries + 1):
-            self._pace()
-            error = None
-            self._sent.append(self.clock.now())
-            try:
-                if csv_text is not None:
-                    files = {"file": ("products.csv", csv_text.encode("utf-8"), "text/csv")}
-                    response = self.session.request(
-                        method, self.base_url + path, files=files, timeout=self.timeout
-                    )
-                else:
-                    response = self.session.request(
-                        method, self.base_url + path, json=body, timeout=self.timeout
-                    )
-            except requests.RequestException as exc:
-                response, error = None, exc
-            self.log.append(
-                RequestLog.of(
-                    response,
-                    method=method,
-                    path=path,
-                    body=json.dumps(body) if body is not None else csv_text,
-                    attempt=attempt,
-                    now=self.clock.now(),
-                    action=action,
-                    error=error,
-                    source_id=source_id,
-                    vendor_id=vendor_id,
-                )
-            )
-            if response is not None:
-                if response.status_code == 429:
-                    self._after_429(response)
-                    continue
-                if response.status_code < 500:
-                    return response, attempt
-            if attempt < self.max_retries:
-                self.clock.sleep(0.5 * 2**attempt)
-        return response, attempt
+        if csv_text is not None:
+            payload: dict[str, Any] = {
+                "files": {"file": ("products.csv", csv_text.encode("utf-8"), "text/csv")}
+            }
+        else:
+            payload = {"json": body}
+        call = Call(
+            method,
+            path,
+            action,
+            payload=payload,
+            logged_body=json.dumps(body) if body is not None else csv_text,
+            source_id=source_id,
+            vendor_id=vendor_id,
+        )
+        outcome = self.transport.request(call)
+        return outcome.response, outcome.retries
 
     # -- API ---------------------------------------------------------------------------------------------
     def list_all(self) -> list[dict]:

@@ -22,6 +22,7 @@ from mocks.tocobagus import signing
 
 from ...catalog import Product, normalise_sku
 from ...sync import RequestLog, SyncError, SyncReport, plan_sync, reporting
+from ..transport import Call, Transport, VendorStrategy
 from .mapping import differences, to_row, validation_reason
 from .receiver import WebhookReceiver
 
@@ -87,9 +88,22 @@ class TocobagusClient:
         self.check_before_resend = check_before_resend
         self.receiver = WebhookReceiver(self.credentials["partner_secret"], self.clock)
         self.log: list[RequestLog] = []
+        # Each attempt is signed afresh (a new timestamp), and logged as attempt 0 as it always was.
+        strategy = VendorStrategy(
+            headers=self._headers, on_rate_limited=self._after_429, numbers_attempts=False
+        )
+        self.transport = Transport(
+            self.base_url,
+            self.session,
+            self.clock,
+            strategy,
+            self.log,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
 
-    # -- transport ---------------------------------------------------------------------------------------
-    def _headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+    # -- strategy: HMAC-signed per attempt, and a 429's Retry-After -----------------------------------------
+    def _headers(self, call: Call) -> dict[str, str]:
         # Process-wide strictly increasing: on a frozen virtual clock two clients would otherwise sign the
         # same GET identically, and the vendor refuses the second as a replay (AUTH_004).
         stamp = _stamps_for(self.clock).next(int(self.clock.now() * 1000))
@@ -97,9 +111,9 @@ class TocobagusClient:
         return {
             **signing.signed_headers(
                 c["partner_secret"],
-                method,
-                path,
-                body,
+                call.method,
+                call.path,
+                call.payload["data"],
                 partner_client_id=c["partner_client_id"],
                 store_client_id=c["store_client_id"],
                 store_token=c["store_token"],
@@ -108,50 +122,28 @@ class TocobagusClient:
             "Content-Type": "application/json",
         }
 
+    def _after_429(self, response: requests.Response) -> None:
+        self.clock.sleep(int(response.headers.get("Retry-After", "1")))
+
     def send(
         self, method: str, path: str, body: Any = None, *, action: str, source_id: str | None = None
     ) -> requests.Response | None:
         """One signed request; None when no answer came (dropped, cut, timed out)."""
+        return self.transport.send(self._call(method, path, body, action=action, source_id=source_id))
+
+    def _call(self, method: str, path: str, body: Any, *, action: str, source_id: str | None = None) -> Call:
         data = b"" if body is None else signing.canonical_json(body)
-        error = None
-        try:
-            response: requests.Response | None = self.session.request(
-                method,
-                self.base_url + path,
-                data=data,
-                headers=self._headers(method, path, data),
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            response, error = None, exc
-        self.log.append(
-            RequestLog.of(
-                response,
-                method=method,
-                path=path,
-                body=data.decode() if len(data) < 2000 else None,
-                attempt=0,
-                now=self.clock.now(),
-                action=action,
-                error=error,
-                source_id=source_id,
-            )
-        )
-        return response
+        logged = data.decode() if len(data) < 2000 else None
+        return Call(method, path, action, payload={"data": data}, logged_body=logged, source_id=source_id)
 
     def get(self, path: str, action: str) -> Any:
         """A read with bounded retries (reads are safe to repeat)."""
-        for attempt in range(self.max_retries + 1):
-            response = self.send("GET", path, action=action)
-            if response is not None and response.status_code == 429:
-                self.clock.sleep(int(response.headers.get("Retry-After", "1")))
-                continue
-            if response is not None and response.status_code < 500:
-                if response.status_code != 200:
-                    raise SyncError(f"{action} failed: {response.status_code} {response.text[:200]}")
-                return response.json()
-            if attempt < self.max_retries:
-                self.clock.sleep(0.5 * 2**attempt)
+        outcome = self.transport.request(self._call("GET", path, None, action=action))
+        response = outcome.response
+        if not outcome.exhausted and response is not None:
+            if response.status_code != 200:
+                raise SyncError(f"{action} failed: {response.status_code} {response.text[:200]}")
+            return response.json()
         last = self.log[-1] if self.log else None
         reason = "no answer" if last is None else f"{last.status}" if last.status else last.action
         raise SyncError(f"{action} failed after {self.max_retries + 1} attempts (last: {reason})")
@@ -234,7 +226,7 @@ class TocobagusClient:
                 batch = self._drop_invalid(batch, response, report)
                 continue
             if response is not None and response.status_code == 429:
-                self.clock.sleep(int(response.headers.get("Retry-After", "1")))
+                self._after_429(response)
                 continue
             if response is not None and response.status_code < 500:
                 for product in batch:
@@ -243,8 +235,7 @@ class TocobagusClient:
             # Timeout, dropped connection or 5xx: the request may have landed. Look before resending.
             if self.check_before_resend:
                 batch = self._not_landed(batch)
-            if attempt < self.max_retries:
-                self.clock.sleep(0.5 * 2**attempt)
+            self.transport.backoff(attempt)
         for product in batch:
             report.errors[product.sku] = "no answer from Tocobagus after retries"
         return request_ids
