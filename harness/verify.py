@@ -34,6 +34,7 @@ from .interrupts import checkpoint
 from .output import LINE_BYTES, BoundedOutput
 from .properties import CheckFailure, ChecksFailed, Judged, RunRecord, run_checks
 from .runner import example_id, run_settings
+from .shards import stable_generation
 from .strategies import Scenario, remote_state, scenarios
 from .sync import SyncReport
 from .vendors import VendorHarness
@@ -304,7 +305,8 @@ def generated_example(harness: VendorHarness, seed: int, source: list[Product] |
     def collect(item: tuple[list[Product], list[Product], list[dict]]) -> None:
         pool.append(item)
 
-    collect()
+    with stable_generation():  # the same example for a seed whatever modules this process has loaded
+        collect()
     chosen, _, existing = max(pool, key=lambda item: len(item[0]) + len(item[1]))
     return Example(chosen, existing)
 
