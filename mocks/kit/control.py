@@ -14,10 +14,11 @@ from flask import Blueprint, Response, jsonify, request
 from .access import control_refusal, control_token
 from .atomic import StateError, all_or_nothing
 from .body import BodyError, read_json
+from .errors import MockError, SettingsError
 from .faults import FaultRuleError
 
 if TYPE_CHECKING:
-    from .app import Mock
+    from .core import Mock
 
 VERSION = "0.1.0"
 
@@ -29,8 +30,6 @@ class ControlError(Exception):
 
 
 def control_blueprint(mock: Mock) -> Blueprint:
-    from .app import MockError, SettingsError
-
     bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
     token = control_token()  # read once: a running mock's token does not change
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
+from mocks.kit.core import VendorSpec
 
 from .errors import http_error
 from .models import PRODUCT_UPDATES, ShiptheoryBackend, mint_token

@@ -8,9 +8,9 @@ from typing import Any
 from flask import Flask
 
 from mocks.kit.access import webhook_url_problem
-from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock, VendorSpec
 
 from . import retention
 from .errors import http_error
@@ -131,6 +131,7 @@ SPEC = VendorSpec(
     sensitive_headers=frozenset({"x-store-token"}),
     state_schema=STATE_SCHEMA,
     max_body_bytes=MAX_BODY_BYTES,
+    error_ids=lambda mock: mock.backend.ids.request_id(),  # every error envelope's own requestId
 )
 
 
@@ -140,4 +141,4 @@ def create_app(*, clock: Clock | None = None, settings: dict | None = None) -> F
 
 def backend(app: Flask) -> TocobagusBackend:
     """The backend of a Tocobagus app (tests and the harness reach state and the webhook session here)."""
-    return app.extensions["mock"].backend
+    return Mock.of(app).backend

@@ -9,6 +9,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability, posi
 import contracts
 from harness import vendors
 from harness.conformance import run_contract
+from mocks.kit.core import Mock
 
 OPERATIONS = {
     "GET /api/products",
@@ -70,7 +71,7 @@ def test_stateful_workflow_in_process():
 
     class Workflow(schema.as_state_machine()):
         def setup(self):
-            app.extensions["mock"].backend.reset()
+            Mock.of(app).backend.reset()
 
         def after_call(self, response, case):
             super().after_call(response, case)  # the recorder the stateful checks read
@@ -86,7 +87,7 @@ def test_stateful_workflow_in_process():
             # Products are addressed by an id in the body, which ensure_resource_availability cannot follow:
             # it reads a 404 after a create as the created product gone missing, even when the generated id
             # names no product. A 404 for an id the mock does not hold is right.
-            backend = app.extensions["mock"].backend
+            backend = Mock.of(app).backend
             held = {p["id"] for p in backend.products(backend.default_account)}
             if response.status_code == 404 and body.get("id") not in held:
                 excluded.append(ensure_resource_availability)
