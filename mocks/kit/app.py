@@ -88,6 +88,20 @@ def create_app(
     mock.current_request = _current_request
     app.register_blueprint(control_blueprint(mock))
 
+    _handle_errors(app, mock)
+    _kit_hooks(app, mock)
+
+    # After the kit's hooks, so a vendor's app-wide hooks run once the request has its journal entry.
+    app.register_blueprint(spec.make_blueprint(mock))
+    if spec.merge_slashes:
+        app.wsgi_app = MergeSlashes(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _handle_errors(app: Flask, mock: Mock) -> None:
+    """Every failure in the vendor's shape, except on the control API, which answers {"error"}."""
+    spec = mock.spec
+
     @app.errorhandler(MockError)
     def vendor_error(exc: MockError) -> Response:
         return error_response(exc, mock, request.path)
@@ -108,6 +122,10 @@ def create_app(
             message = f"internal error: {type(exc).__name__}: {exc}"[:500]
             return Response(json.dumps({"error": message}), 500, mimetype="application/json")
         return error_response(spec.http_error(500, "internal error"), mock, request.path)
+
+
+def _kit_hooks(app: Flask, mock: Mock) -> None:
+    """Before a request: its journal number and any fault rule. After it: the fault's effect, the journal."""
 
     # The hooks below look `request` and `g` up once each: every attribute access through Flask's proxies
     # costs a context-variable lookup.
@@ -165,12 +183,6 @@ def create_app(
                 environ["mockkit.latency"] = rule.latency
         _journal_exchange(mock, req, values, response, rule)
         return response
-
-    # After the kit's hooks, so a vendor's app-wide hooks run once the request has its journal entry.
-    app.register_blueprint(spec.make_blueprint(mock))
-    if spec.merge_slashes:
-        app.wsgi_app = MergeSlashes(app.wsgi_app)  # type: ignore[method-assign]
-    return app
 
 
 def _fault_response(rule: FaultRule, mock: Mock, path: str) -> Response:
