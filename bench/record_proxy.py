@@ -15,6 +15,7 @@ import requests
 
 from harness.drift import drift
 from harness.record import serve
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 from mocks.shipstation import SPEC, create_app
 
@@ -32,7 +33,7 @@ def rate(base: str) -> float:
 
 def main() -> None:
     app = create_app(settings={"rate_limit": 10**9})
-    app.extensions["mock"].backend.seed("test-key", [{"sku": "B-1", "name": "Bench", "price": 1.0}])
+    Mock.of(app).backend.seed("test-key", [{"sku": "B-1", "name": "Bench", "price": 1.0}])
     out = Path(tempfile.mkdtemp()) / "bench.har"
     with ServerThread(app) as upstream:
         direct = rate(upstream.base_url)

@@ -11,6 +11,7 @@ import sys
 import time
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.shipstation import create_app
 
 QUERIES = {
@@ -25,7 +26,7 @@ QUERIES = {
 
 def backend_with(n: int):
     app = create_app(clock=Clock(virtual=True))
-    backend = app.extensions["mock"].backend
+    backend = Mock.of(app).backend
     backend.seed(
         "test-key",
         [{"sku": f"SKU-{i:08d}", "name": f"Product {i}", "active": i % 10 != 0} for i in range(n)],

@@ -11,6 +11,7 @@ import time
 
 from mocks import starshipit
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.starshipit.models import COLUMNS
 
 
@@ -30,7 +31,7 @@ def main() -> None:
     print(f"{'rows':>8} {'first import s':>15} {'re-import s':>12} {'µs/row':>8}")
     for rows in sizes:
         app = starshipit.create_app(clock=Clock(virtual=True))
-        backend = app.extensions["mock"].backend
+        backend = Mock.of(app).backend
         data = csv_bytes(rows)
         with app.test_request_context():
             started = time.perf_counter()

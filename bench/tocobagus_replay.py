@@ -12,6 +12,7 @@ import sys
 import time
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.tocobagus import CREDENTIALS, create_app, signing
 
 PATH = "/partner/stores/products"
@@ -24,7 +25,7 @@ def main() -> None:
     baseline = None
     for live in sizes:
         clock = Clock(virtual=True)
-        backend = create_app(clock=clock).extensions["mock"].backend
+        backend = Mock.of(create_app(clock=clock)).backend
 
         stamps = itertools.count(round(clock.now() * 1000))
 

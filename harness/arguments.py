@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mocks.kit.core import Mock
+
 from . import exitcodes
 
 
@@ -106,7 +108,7 @@ def fault_plan(value: str) -> list[dict]:
 def vendor_state(harness: Any, value: str) -> tuple[list[dict], dict | None]:
     """--state: products to seed, or a /__mock__/state snapshot; tried on a fresh mock, so what the
     mock would refuse is reported now, naming the file, instead of failing half way through a run."""
-    from mocks.kit.app import MockError
+    from mocks.kit.core import MockError
 
     data = _json_file("--state", value)
     if isinstance(data, dict) and "backend" in data:
@@ -119,7 +121,7 @@ def vendor_state(harness: Any, value: str) -> tuple[list[dict], dict | None]:
                 f'argument --state: {value}: must be {{"products": [...]}}, a list of products, '
                 "or a /__mock__/state snapshot"
             )
-    mock = harness.create_app().extensions["mock"]
+    mock = Mock.of(harness.create_app())
     try:
         if snapshot is not None:
             mock.restore(snapshot)

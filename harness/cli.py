@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mocks.kit.core import Mock
+
 from . import exitcodes, exposure, terminal, vendors
 from .arguments import Parser, UsageError, at_least
 from .interrupts import Interrupted, Interrupts
@@ -265,7 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
     names = args.vendors or vendors.names()
     exposure.prepare(args, console)  # before the apps are built: they read the token and hosts
     app = build_server_app(names, args.virtual_clock)
-    credentials = {name: app.mounts[f"/{name}"].extensions["mock"].spec.credentials for name in names}
+    credentials = {name: Mock.of(app.mounts[f"/{name}"]).spec.credentials for name in names}
 
     def announce(port: int) -> None:
         grid = Table(title="catalog-harness mocks", title_justify="left")

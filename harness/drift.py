@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 
 from . import vendors
 from .record import REDACTED, load, upstream_path
@@ -270,7 +271,7 @@ def replay(
     start = float(math.ceil(first / 60.0) * 60) if first else 1_767_225_600.0
     clock = Clock(virtual=True, start=start)
     app = harness.create_app(clock=clock, settings={"quirks": quirks} if quirks else None)
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     skipped: list[str] = []
     for product in products:  # one by one: a product the mock refuses to hold is named, not fatal
         try:

@@ -21,6 +21,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from mocks.kit.core import Mock
+
 CONTROL_PREFIX = "/__mock__"
 GOOD = ("2xx", "3xx", "4xx")
 
@@ -339,7 +341,7 @@ class Target:
 
     @property
     def mock(self) -> Any:
-        return self.app.extensions["mock"]
+        return Mock.of(self.app)
 
     def auth(self, req: RawRequest) -> dict[str, str]:
         """The default account's credentials for this request (Tocobagus: signed over this body)."""

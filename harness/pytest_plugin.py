@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 import requests
 
+from mocks.kit.core import Mock
+
 
 class MockHandle:
     def __init__(self, name: str, app: Any, base_url: str, credentials: dict[str, str]) -> None:
         self.name = name
         self.app = app
-        self.mock = app.extensions["mock"]
+        self.mock = Mock.of(app)
         self.base_url = base_url
         self.url = base_url
         self.credentials = credentials
@@ -97,7 +99,7 @@ def _mock_fixture(name: str) -> Any:
     @pytest.fixture(name=f"{name}_mock")
     def handle(request: pytest.FixtureRequest, quirk_variant: Any) -> MockHandle:
         harness, srv = request.getfixturevalue(f"_{name}_server")
-        mock = srv.app.extensions["mock"]
+        mock = Mock.of(srv.app)
         mock.reset()
         result = MockHandle(name, srv.app, srv.base_url, dict(harness.credentials))
         if quirk_variant is not None and quirk_variant[0] == name:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 
 from .catalog import Product
@@ -49,7 +50,7 @@ def run_once(
     factory = client_factory or adapter.make_client
     clock = Clock(virtual=True)
     app = harness.create_app(clock=clock, settings=settings_)
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     account = mock.backend.default_account
     mock.backend.seed(account, existing)
     before = mock.backend.products(account)

@@ -27,6 +27,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
@@ -210,7 +211,7 @@ def verify_once(
     """`settings` (e.g. {"quirks": {...}}, a quirk-matrix variant) go on after any restored state."""
     clock = Clock()
     app = harness.create_app(clock=clock)
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     backend = mock.backend
     account = backend.default_account
     if example.state is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 
 from .. import vendors
@@ -229,7 +230,7 @@ class Context(Channel):
         self.case = case
         self.clock = Clock(virtual=True)
         self.app = vendors.get(case.vendor).create_app(clock=self.clock)
-        self.mock = self.app.extensions["mock"]
+        self.mock = Mock.of(self.app)
         self.session = in_process_session(self.app, INTERNAL_BASE)
         self._setup: list[str | tuple[str, str, int]] = []
         self.trigger_exchange: Exchange | None = None

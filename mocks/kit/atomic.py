@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .errors import MockError
+
 T = TypeVar("T")
 
 # What a backend raises when a document has the wrong shape somewhere it did not check by name.
@@ -43,6 +45,4 @@ def check_shape(document: Any, schema: dict, where: str) -> None:
 
 
 def _is_vendor_error(exc: BaseException) -> bool:
-    from .app import MockError  # the vendor errors (MockError) carry their own message
-
-    return isinstance(exc, MockError)
+    return isinstance(exc, MockError)  # the vendor errors carry their own message

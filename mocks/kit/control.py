@@ -14,10 +14,11 @@ from flask import Blueprint, Response, jsonify, request
 from .access import control_refusal, control_token
 from .atomic import StateError, all_or_nothing
 from .body import BodyError, read_json
+from .errors import MockError, SettingsError
 from .faults import FaultRuleError
 
 if TYPE_CHECKING:
-    from .app import Mock
+    from .core import Mock
 
 VERSION = "0.1.0"
 
@@ -29,8 +30,6 @@ class ControlError(Exception):
 
 
 def control_blueprint(mock: Mock) -> Blueprint:
-    from .app import MockError, SettingsError
-
     bp = Blueprint("mock_control", __name__, url_prefix="/__mock__")
     token = control_token()  # read once: a running mock's token does not change
 
@@ -39,15 +38,6 @@ def control_blueprint(mock: Mock) -> Blueprint:
         refused = control_refusal(request.remote_addr, request.headers.get("Authorization"), token)
         if refused:
             raise ControlError(refused, 401 if token else 403)
-
-    def account() -> str:
-        return request.args.get("account") or mock.backend.default_account
-
-    def body() -> Any:
-        try:
-            return read_json(request)
-        except BodyError as exc:
-            raise ControlError(f"the body must be JSON: {exc}") from None
 
     @bp.errorhandler(ControlError)
     def control_error(exc: ControlError) -> Response:
@@ -63,6 +53,16 @@ def control_blueprint(mock: Mock) -> Blueprint:
     def seed_error(exc: MockError) -> Response:
         return _error(readable(exc.body), 400)
 
+    _state_routes(bp, mock)
+    _journal_fault_clock_routes(bp, mock)
+    if mock.spec.control_routes is not None:
+        mock.spec.control_routes(mock, bp)
+    return bp
+
+
+def _state_routes(bp: Blueprint, mock: Mock) -> None:
+    """Health, reset, products and the whole state."""
+
     @bp.get("/health")
     def health() -> Response:
         return jsonify(vendor=mock.spec.name, version=VERSION)
@@ -74,14 +74,14 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.get("/products")
     def products() -> Response:
-        return jsonify(products=mock.backend.products(account()))
+        return jsonify(products=mock.backend.products(_account(mock)))
 
     @bp.post("/products")
     def seed() -> Response:
-        data = body()
+        data = _body()
         if not isinstance(data, dict) or not isinstance(data.get("products"), list):
             raise ControlError('the body must be {"products": [...]}')
-        key, products = account(), data["products"]
+        key, products = _account(mock), data["products"]
         return jsonify(
             products=all_or_nothing(mock.backend, "products", lambda: mock.backend.seed(key, products))
         )
@@ -92,8 +92,12 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.put("/state")
     def restore() -> Response:
-        mock.restore(body())
+        mock.restore(_body())
         return jsonify(mock.snapshot())
+
+
+def _journal_fault_clock_routes(bp: Blueprint, mock: Mock) -> None:
+    """The journal, fault rules, the clock, settings and background jobs."""
 
     @bp.get("/journal")
     def journal() -> Response:
@@ -113,7 +117,7 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.put("/faults")
     def install_faults() -> Response:
-        data = body()
+        data = _body()
         rules = data.get("rules") if isinstance(data, dict) else data
         if not isinstance(rules, list):
             raise ControlError('the body must be {"rules": [...]} or a list of rules')
@@ -126,7 +130,7 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.post("/clock")
     def clock() -> Response:
-        data = body()
+        data = _body()
         if not isinstance(data, dict):
             raise ControlError('the body must be an object: {"mode": ...} or {"advance": seconds}')
         return jsonify(mock.set_clock(data))
@@ -137,15 +141,22 @@ def control_blueprint(mock: Mock) -> Blueprint:
 
     @bp.put("/settings")
     def update_settings() -> Response:
-        return jsonify(mock.update_settings(body()))
+        return jsonify(mock.update_settings(_body()))
 
     @bp.post("/jobs/run")
     def run_jobs() -> Response:
         return jsonify(mock.backend.run_jobs())
 
-    if mock.spec.control_routes is not None:
-        mock.spec.control_routes(mock, bp)
-    return bp
+
+def _account(mock: Mock) -> str:
+    return request.args.get("account") or mock.backend.default_account
+
+
+def _body() -> Any:
+    try:
+        return read_json(request)
+    except BodyError as exc:
+        raise ControlError(f"the body must be JSON: {exc}") from None
 
 
 def _positive(name: str, minimum: int) -> int | None:

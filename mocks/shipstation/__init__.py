@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 
-from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
+from mocks.kit.core import VendorSpec
 
 from .errors import http_error
 from .models import ShipStationBackend
 from .quirks import QUIRKS
 from .routes import make_blueprint
+from .settings import SETTINGS_SCHEMA
 
 NAME = "shipstation"
 CREDENTIALS = {"api_key": "test-key", "api_secret": "test-secret"}
-
-
-def _validate_setting(key: str, value: Any) -> str | None:
-    if key == "accounts" and not (
-        isinstance(value, dict)
-        and value
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-    ):
-        return "must be a non-empty object of API key: API secret"
-    return None
 
 
 SPEC = VendorSpec(
@@ -40,7 +29,7 @@ SPEC = VendorSpec(
     rate_period=60.0,
     quirk_decls=QUIRKS,
     extra_settings={"accounts": {CREDENTIALS["api_key"]: CREDENTIALS["api_secret"]}},
-    validate_setting=_validate_setting,
+    settings_schema=SETTINGS_SCHEMA,
     # V1 runs on IIS/ASP.NET, which reads empty path segments away (vendor-notes §7: ASP.NET path
     # leniency, a trailing slash is the same resource): //products//1 is product 1.
     merge_slashes=True,

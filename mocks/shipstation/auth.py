@@ -7,7 +7,7 @@ import base64
 import binascii
 import hmac
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .errors import Unauthorized
 

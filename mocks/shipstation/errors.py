@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.kit.app import MockError
+from mocks.kit.core import MockError
 
 
 class ShipStationError(MockError):

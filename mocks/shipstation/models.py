@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .auth import BasicAuth
 from .errors import InvalidRequest, NotFound

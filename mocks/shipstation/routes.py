@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from mocks.kit.app import CONTROL_PREFIX, Mock
 from mocks.kit.body import BodyError, read_json
+from mocks.kit.core import CONTROL_PREFIX, Mock
 
 from .errors import InvalidRequest, TooManyRequests
 from .models import ShipStationBackend

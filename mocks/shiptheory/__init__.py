@@ -6,14 +6,15 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.kit.app import VendorSpec
 from mocks.kit.app import create_app as create_kit_app
 from mocks.kit.clock import Clock
+from mocks.kit.core import VendorSpec
 
 from .errors import http_error
-from .models import PRODUCT_UPDATES, ShiptheoryBackend, mint_token
+from .models import ShiptheoryBackend, mint_token
 from .quirks import QUIRKS
 from .routes import control_routes, make_blueprint
+from .settings import SETTINGS_SCHEMA
 
 NAME = "shiptheory"
 CREDENTIALS = {"email": "test@example.com", "password": "test-password"}
@@ -24,20 +25,6 @@ SETTINGS: dict[str, Any] = {
 }
 
 __all__ = ["CREDENTIALS", "NAME", "SPEC", "create_app", "mint_token"]
-
-
-def _validate_setting(key: str, value: Any) -> str | None:
-    if key == "product_updates" and value not in PRODUCT_UPDATES:
-        return f"must be one of {', '.join(PRODUCT_UPDATES)}"
-    if key == "lock_product_data" and not isinstance(value, bool):
-        return "must be true or false"
-    if key == "accounts" and not (
-        isinstance(value, dict)
-        and value
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-    ):
-        return "must be a non-empty object of email: password"
-    return None
 
 
 SPEC = VendorSpec(
@@ -51,7 +38,7 @@ SPEC = VendorSpec(
     rate_period=1.0,
     quirk_decls=QUIRKS,
     extra_settings=SETTINGS,
-    validate_setting=_validate_setting,
+    settings_schema=SETTINGS_SCHEMA,
     sensitive_headers=frozenset({"authorization"}),
     control_routes=control_routes,
 )

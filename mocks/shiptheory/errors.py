@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.kit.app import MockError
-
-
-def _request_path() -> str:
-    """The path the error is about; the envelope carries it as `url`. Empty outside a request."""
-    from flask import has_request_context, request
-
-    return request.path if has_request_context() else ""
+from mocks.kit.errors import ErrorContext, MockError
 
 
 class ShiptheoryError(MockError):
@@ -23,9 +16,11 @@ class ShiptheoryError(MockError):
     message = "Bad Request"
 
     def __init__(self, message: str | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(
-            {"message": message or self.message, "url": _request_path(), "code": self.status}, headers=headers
-        )
+        super().__init__({"message": message or self.message, "code": self.status}, headers=headers)
+
+    def body_for(self, context: ErrorContext) -> dict[str, Any]:
+        """CakePHP's envelope: `url` is the path the error is about (empty with no request)."""
+        return {"message": self.body["message"], "url": context.path, "code": self.body["code"]}
 
 
 class BadRequest(ShiptheoryError):

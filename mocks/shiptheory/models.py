@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from . import shipments as documented
 from .bodies import as_number

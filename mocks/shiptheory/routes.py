@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, Response, g, request
 from werkzeug.routing import PathConverter
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .bodies import BodyError, read_body
 from .errors import BadRequest, NotAcceptable, TooManyRequests, Unauthorized

@@ -6,7 +6,7 @@ application behind it (`{"success": false, "errors": [{"message", "details"}]}`)
 
 from __future__ import annotations
 
-from mocks.kit.app import MockError
+from mocks.kit.core import MockError
 
 INVALID_SUBSCRIPTION = (
     "Access denied due to invalid subscription key. Make sure to provide a valid key "

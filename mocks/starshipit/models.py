@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .errors import DuplicateSku, ProductNotFound, ValidationError
 

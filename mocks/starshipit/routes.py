@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from mocks.kit.app import Mock
 from mocks.kit.body import BodyError, read_json
+from mocks.kit.core import Mock
 
 from .errors import (
     InvalidApiKey,

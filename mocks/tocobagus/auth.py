@@ -10,7 +10,7 @@ import hmac
 import threading
 from collections.abc import Mapping
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from . import signing
 from .errors import (

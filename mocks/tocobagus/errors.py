@@ -4,17 +4,14 @@
 
 Only AUTH_010 and VAL_001 are documented; the other codes and texts are the mock's choices (§7) and
 are listed in contracts/tocobagus.yaml. `details.timestamp` and `requestId` are filled in when the
-error is rendered, from the mock's clock and its sequential ids.
+error is rendered, from the time and the request id the adapter gives it (the mock's clock and ids).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, current_app, has_app_context
-
-from mocks.kit.app import MockError
+from mocks.kit.errors import ErrorContext, MockError
 
 from .ids import iso_time
 
@@ -51,16 +48,8 @@ class TocobagusError(MockError):
             "requestId": request_id,
         }
 
-    def response(self) -> Response:
-        if has_app_context() and "mock" in current_app.extensions:
-            mock = current_app.extensions["mock"]
-            body = self.envelope(mock.clock.now(), mock.backend.ids.request_id())
-        else:  # rendered outside an app (unit tests of the backend)
-            body = self.envelope(0.0, "00000000-0000-4000-8000-000000000000")
-        resp = Response(json.dumps(body), status=self.status, mimetype="application/json")
-        for name, value in self.headers.items():
-            resp.headers[name] = value
-        return resp
+    def body_for(self, context: ErrorContext) -> dict[str, Any]:
+        return self.envelope(context.now, context.next_request_id())
 
 
 # -- authentication (§7: 401 unless said) -------------------------------------------------------------

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .auth import store_config
 from .errors import ValidationFailed

@@ -7,7 +7,7 @@ import copy
 import threading
 from collections.abc import Callable
 
-from mocks.kit.app import Mock
+from mocks.kit.core import Mock
 
 from .auth import store_config
 from .errors import NotFound, ValidationFailed

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from mocks.kit.app import Mock, MockError
+from mocks.kit.core import Mock, MockError
 
 from . import intake, webhooks
 from .auth import TIMESTAMP_WINDOW, Auth

@@ -14,19 +14,6 @@ DEFAULT = {"max_count": 1000, "max_age_seconds": 86400}
 FINISHED_DELIVERY = ("DELIVERED", "FAILED", "DROPPED")
 
 
-def validate(value: Any) -> str | None:
-    """The problem with a `retention` setting, or None."""
-    usage = 'must be {"max_count": integer >= 1 or null, "max_age_seconds": number >= 0 or null}'
-    if not isinstance(value, dict) or set(value) - set(DEFAULT):
-        return usage
-    count, age = value.get("max_count"), value.get("max_age_seconds")
-    if count is not None and not (isinstance(count, int) and not isinstance(count, bool) and count >= 1):
-        return usage
-    if age is not None and not (isinstance(age, int | float) and not isinstance(age, bool) and age >= 0):
-        return usage
-    return None
-
-
 class Retention:
     def __init__(self) -> None:
         self._order: dict[str, deque[tuple[float, str]]] = {"job": deque(), "delivery": deque()}

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from mocks.kit.app import Mock
 from mocks.kit.body import BodyError, read_json
+from mocks.kit.core import Mock
 
 from .errors import TooManyRequests, ValidationFailed
 from .models import TocobagusBackend
@@ -33,7 +33,7 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
     @bp.post("/partner/stores/catalog/sync")
     def catalog_sync() -> Response:
-        return _json(backend.sync(g.account, g.partner, _body(), g.get("seq")), 202)
+        return _json(backend.sync(g.account, g.partner, _body(), g.request.seq), 202)
 
     @bp.get("/partner/stores/catalog/<request_id>")
     def catalog_status(request_id: str) -> Response:

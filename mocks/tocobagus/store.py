@@ -8,7 +8,7 @@ import math
 import threading
 from typing import Any
 
-from mocks.kit.app import Mock, MockError
+from mocks.kit.core import Mock, MockError
 
 from .errors import ValidationFailed
 from .ids import Ids, iso_time

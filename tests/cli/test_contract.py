@@ -7,6 +7,7 @@ import pytest
 
 from harness import vendors
 from harness.cli import main
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 
 
@@ -34,7 +35,7 @@ def test_allow_writes_adds_the_write_operations(capsys):
 def drifted_shipstation():
     """A ShipStation mock whose list sometimes answers like a broken proxy: a drift the run must flag."""
     app = vendors.get("shipstation").create_app(settings={"rate_limit": 10**9})
-    app.extensions["mock"].install_faults(
+    Mock.of(app).install_faults(
         [
             {
                 "method": "GET",

@@ -14,6 +14,7 @@ import requests
 
 from harness import exitcodes, vendors
 from harness.cli import main
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 
 SHIPSTATION_ENV = {"SHIPSTATION_API_KEY": "test-key", "SHIPSTATION_API_SECRET": "test-secret"}
@@ -28,7 +29,7 @@ def gate(capsys, *argv):
 def served(vendor, settings=None, faults=None):
     app = vendors.get(vendor).create_app(settings=settings)
     if faults:
-        app.extensions["mock"].install_faults(faults)
+        Mock.of(app).install_faults(faults)
     return ServerThread(app)
 
 

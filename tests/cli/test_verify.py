@@ -14,6 +14,7 @@ from harness import vendors
 from harness.catalog import Product, read_catalog, write_catalog
 from harness.cli import main
 from harness.verify import Example, generated_example, report_from, verify_once
+from mocks.kit.core import Mock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NODE = shutil.which("node")
@@ -188,7 +189,7 @@ def test_fault_plan_is_injected(tmp_path, capsys):
 def test_state_snapshot_and_html_report(tmp_path, capsys):
     harness = vendors.get("shipstation")
     app = harness.create_app()
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     mock.backend.seed(mock.backend.default_account, [{"sku": "A-1", "name": "Old", "internalNotes": "keep"}])
     state, catalog, page = tmp_path / "state.json", tmp_path / "c.json", tmp_path / "report.html"
     state.write_text(json.dumps(mock.snapshot()))

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability, posi
 import contracts
 from harness import vendors
 from harness.conformance import run_contract
+from mocks.kit.core import Mock
 
 OPERATIONS = {
     "POST /v1/token",
@@ -145,7 +146,7 @@ def test_every_link_resolves_against_real_responses():
 
     harness = vendors.get("shiptheory")
     app = harness.create_app(settings=harness.contract_settings)
-    backend = app.extensions["mock"].backend
+    backend = Mock.of(app).backend
     schema = schemathesis.openapi.from_path(contracts.path("shiptheory"), config=schemathesis.Config())
     schema.app = app
     transitions = schema.as_state_machine()._transitions.operations
@@ -198,7 +199,7 @@ def run_workflow(max_examples: int = 25, step_count: int = 6, **hypothesis_setti
     for every call, the transition being "SOURCE -> [200] Link -> TARGET" where a link supplied the data."""
     harness = vendors.get("shiptheory")
     app = harness.create_app(settings=harness.contract_settings)
-    backend = app.extensions["mock"].backend
+    backend = Mock.of(app).backend
     schema = schemathesis.openapi.from_path(contracts.path("shiptheory"), config=schemathesis.Config())
     schema.app = app
     issued: set[str] = set()  # tokens POST /v1/token answered with in this scenario

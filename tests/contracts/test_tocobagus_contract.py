@@ -9,6 +9,7 @@ import pytest
 
 from harness import vendors
 from harness.conformance import run_contract
+from mocks.kit.core import Mock
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,5 @@ def test_mock_conforms_to_contract(run):
 
 def test_signed_cases_reached_the_api(run, app):
     """The signing works: generated positive bodies were accepted (202), not all refused with 401."""
-    statuses = {
-        (e["method"], e["status"]) for e in app.extensions["mock"].journal.entries() if e["type"] == "request"
-    }
+    statuses = {(e["method"], e["status"]) for e in Mock.of(app).journal.entries() if e["type"] == "request"}
     assert {("POST", 202), ("POST", 400), ("GET", 200)} <= statuses

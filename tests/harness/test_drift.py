@@ -19,6 +19,7 @@ from harness.cli import main
 from harness.clients.shipstation import basic_auth
 from harness.clients.tocobagus import to_row
 from harness.record import serve
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 from mocks.tocobagus import signing
 
@@ -62,7 +63,7 @@ DROPPED = {
 
 
 def shipstation(app, base):
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     mock.update_settings({"quirks": {"json_401": True}})
     mock.backend.seed("test-key", [{"sku": "A-1", "name": "Apple", "price": 1.5, "internalNotes": "fragile"}])
     product_id = mock.backend.products("test-key")[0]["productId"]
@@ -80,7 +81,7 @@ def shipstation(app, base):
 
 
 def starshipit(app, base):
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     # The "real vendor" replaces the whole product (the mock's default merges since 2026-12-01).
     mock.update_settings({"quirks": {"update_replaces_whole_product": True}})
     headers = {"StarShipIT-Api-Key": "test-api-key", "Ocp-Apim-Subscription-Key": "test-subscription-key"}
@@ -103,7 +104,7 @@ def starshipit(app, base):
 
 
 def shiptheory(app, base):
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     mock.set_clock({"mode": "virtual"})  # one rate-limit window for the whole exchange, deterministically
     mock.update_settings({"quirks": {"rate_limit_token_requests": True}})
     mock.install_faults([changed("shiptheory", "GET", "/v1/products/view/NOPE")])
@@ -120,7 +121,7 @@ def shiptheory(app, base):
 
 
 def tocobagus(app, base):
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     mock.update_settings({"quirks": {"reserve_pending_rows": False}})
     creds = vendors.get("tocobagus").credentials
     stamp = [int(time.time() * 1000)]
@@ -194,7 +195,7 @@ def test_record_then_drift_finds_each_planted_difference_and_names_the_quirk(ven
 
 def test_an_identical_vendor_shows_no_drift(tmp_path, capsys):
     app = vendors.get("shipstation").create_app()
-    app.extensions["mock"].backend.seed("test-key", [{"sku": "A-1", "name": "Apple"}])
+    Mock.of(app).backend.seed("test-key", [{"sku": "A-1", "name": "Apple"}])
     good = {"Authorization": basic_auth("test-key", "test-secret")}
     with ServerThread(app) as upstream:
         proxy, _ = serve("shipstation", upstream.base_url, tmp_path / "same.har")

@@ -8,6 +8,7 @@ import pytest
 
 from harness import quirks, vendors
 from harness.cli import main
+from mocks.kit.core import Mock
 from mocks.kit.quirks import EXCLUSIVE, TOLERABLE
 
 README = Path(__file__).parents[2] / "README.md"
@@ -17,7 +18,7 @@ README = Path(__file__).parents[2] / "README.md"
 def test_each_vendor_declares_its_quirks_once_and_the_mock_uses_them(vendor):
     declared = quirks.declared(vendor)
     assert declared, vendor
-    mock = vendors.get(vendor).create_app().extensions["mock"]
+    mock = Mock.of(vendors.get(vendor).create_app())
     assert mock.settings["quirks"] == {q.name: q.default for q in declared}
     for q in declared:
         assert q.kind in (TOLERABLE, EXCLUSIVE) and q.default in q.values and len(q.values) >= 2

@@ -17,6 +17,7 @@ from harness.catalog import Product
 from harness.clients.shipstation import basic_auth
 from harness.clients.tocobagus import to_row
 from harness.record import REDACTED, load, serve
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 from mocks.tocobagus import signing
 
@@ -103,9 +104,7 @@ def test_every_secret_sent_is_redacted_before_the_cassette_touches_disk(vendor, 
 
 def test_a_large_body_passes_through_intact_and_is_recorded_whole(tmp_path):
     app = vendors.get("shipstation").create_app(settings={"rate_limit": 10**9})
-    app.extensions["mock"].backend.seed(
-        "test-key", [{"sku": f"S-{i}", "name": "n" * 2000} for i in range(500)]
-    )
+    Mock.of(app).backend.seed("test-key", [{"sku": f"S-{i}", "name": "n" * 2000} for i in range(500)])
     auth = {"Authorization": basic_auth("test-key", "test-secret")}
     with ServerThread(app) as upstream:
         direct = requests.get(f"{upstream.base_url}/products?pageSize=500", headers=auth, timeout=10)

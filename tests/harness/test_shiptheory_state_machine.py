@@ -18,6 +18,7 @@ from harness import vendors
 from harness.clients.shiptheory import ShiptheoryClient
 from harness.runner import property_run
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 from mocks.shiptheory import create_app
 
@@ -200,7 +201,7 @@ class ShiptheoryCatalogue(RuleBasedStateMachine):
     def catalogue_matches(self) -> None:
         held = {
             p["sku"]: {k: p[k] for k in FIELDS}
-            for p in self.app.extensions["mock"].backend.products("test@example.com")
+            for p in Mock.of(self.app).backend.products("test@example.com")
         }
         assert held == {p["sku"]: {k: p[k] for k in FIELDS} for p in self.model.products.values()}
 
@@ -219,7 +220,7 @@ def test_property_run_passes_all_six_checks() -> None:
 def test_client_refreshes_its_token_before_expiry_and_once_on_401() -> None:
     clock = Clock(virtual=True)
     app = create_app(clock=clock)
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     client = ShiptheoryClient(BASE, session=in_process_session(app), clock=clock)
     client.list_all()
     first = client.token

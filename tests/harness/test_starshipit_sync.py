@@ -17,6 +17,7 @@ from harness.runner import property_run, run_once
 from harness.strategies import catalogues
 from mocks import starshipit
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 
 HARNESS = vendors.get("starshipit")
@@ -178,7 +179,7 @@ def _fresh():
 @given(catalogues(max_size=10))
 def test_export_then_import_is_a_no_op_for_any_catalogue(products):
     app, http = _fresh()
-    backend = app.extensions["mock"].backend
+    backend = Mock.of(app).backend
     backend.seed("test-api-key", [{**to_vendor(p), "sku": p.sku, "material": "m"} for p in products])
     before = backend.products("test-api-key")
     exported = http.get("http://mock/api/products/export", headers=HEADERS).content

@@ -8,8 +8,8 @@ import importlib
 
 import pytest
 
-from mocks.kit.app import Mock, MockError
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock, MockError
 from mocks.tocobagus import signing
 
 

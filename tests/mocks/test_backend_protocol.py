@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from harness import vendors
-from mocks.kit.app import Mock, MockError, SettingsError
 from mocks.kit.atomic import StateError
 from mocks.kit.clock import Clock
 from mocks.kit.control import readable
+from mocks.kit.core import Mock, MockError, SettingsError
 from mocks.kit.faults import FaultRuleError
 
 SAMPLES: dict[str, list[dict]] = {

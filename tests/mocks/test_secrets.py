@@ -10,6 +10,7 @@ import requests
 
 from harness import vendors
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 from mocks.tocobagus.signing import signed_headers
 
@@ -18,7 +19,7 @@ BASE = "http://mock"
 
 def _session(vendor: str, settings: dict) -> tuple[requests.Session, object]:
     app = vendors.get(vendor).create_app(clock=Clock(virtual=True), settings=settings)
-    return in_process_session(app), app.extensions["mock"]
+    return in_process_session(app), Mock.of(app)
 
 
 def _everything(session: requests.Session, mock) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import WSGIAdapter
 
 from ...catalog import Product, normalise_sku
@@ -127,6 +128,6 @@ def attach_receiver(session: requests.Session, receiver: WebhookReceiver, url: s
     app = getattr(session.get_adapter("http://mock/"), "app", None)
     if app is None:
         return
-    backend = app.extensions["mock"].backend
+    backend = Mock.of(app).backend
     backend.webhook_session.mount(url.rsplit("/", 2)[0] + "/", WSGIAdapter(receiver.app))
-    app.extensions["mock"].update_settings({"webhook_url": url})
+    Mock.of(app).update_settings({"webhook_url": url})

@@ -8,8 +8,9 @@ import json
 import pytest
 from flask import Blueprint, Response, g, request
 
-from mocks.kit.app import MockError, VendorSpec, create_app
+from mocks.kit.app import create_app
 from mocks.kit.clock import Clock
+from mocks.kit.core import MockError, VendorSpec
 from mocks.kit.transport import in_process_session
 
 

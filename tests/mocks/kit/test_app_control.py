@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from mocks.kit.clock import VIRTUAL_EPOCH
+from mocks.kit.core import Mock
 
 BASE = "http://mock"
 
@@ -98,7 +99,7 @@ def test_settings_merge_and_refuse_unknowns_by_name(tiny, tiny_app):
         f"{BASE}/__mock__/settings", json={"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
     )
     assert r.json() == {"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
-    assert tiny_app.extensions["mock"].limiter.limit == 9
+    assert Mock.of(tiny_app).limiter.limit == 9
     for bad, message in (
         ({"quirks": {"quiet": True}}, "unknown quirk 'quiet'"),
         ({"rate_limit": 0}, "rate_limit must be a positive integer"),
@@ -234,7 +235,7 @@ def test_a_crash_on_a_control_route_is_the_harness_error_not_the_vendors(tiny, t
     def boom():
         raise RuntimeError("a bug in the backend")
 
-    tiny_app.extensions["mock"].backend.run_jobs = boom
+    Mock.of(tiny_app).backend.run_jobs = boom
     answer = tiny.post(f"{BASE}/__mock__/jobs/run")
     assert answer.status_code == 500
     assert answer.json() == {"error": "internal error: RuntimeError: a bug in the backend"}

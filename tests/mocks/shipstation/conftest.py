@@ -2,6 +2,7 @@ import pytest
 
 from harness.clients.shipstation import basic_auth
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 from mocks.shipstation import create_app
 
@@ -15,7 +16,7 @@ def app():
 
 @pytest.fixture
 def mock(app):
-    return app.extensions["mock"]
+    return Mock.of(app)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.shipstation import create_app
 from mocks.shipstation.models import SORT_KEYS, WRITABLE, ListQuery, _sort_text
 
@@ -86,7 +87,7 @@ APP = create_app(clock=Clock(virtual=True))
     queries=st.lists(query, min_size=1, max_size=6),
 )
 def test_indexed_listing_is_byte_identical_to_a_full_pass(catalogue, edits, queries):
-    mock = APP.extensions["mock"]
+    mock = Mock.of(APP)
     mock.reset()
     mock.set_clock({"mode": "virtual"})
     mock.backend.seed(KEY, catalogue)

@@ -5,6 +5,7 @@ import base64
 import pytest
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 from mocks.shipstation import create_app
 
@@ -13,7 +14,7 @@ def test_shipstation_api_wrapper_works_unchanged():
     """PyPI shipstation-api-wrapper 0.1.2: list, find by SKU, and its update_tag (a GET then a full PUT)."""
     wrapper = pytest.importorskip("shipstation_api_wrapper.api")
     app = create_app(clock=Clock(virtual=True))
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     mock.backend.seed(
         "test-key",
         [{"sku": "BEAU-000", "name": "Beautiful", "weightOz": 12, "tags": [{"tagId": 1, "name": "A"}]}],

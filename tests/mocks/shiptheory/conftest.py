@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 from mocks.shiptheory import CREDENTIALS, create_app
 
@@ -39,7 +40,7 @@ class Api:
     def __init__(self, settings: dict | None = None) -> None:
         self.clock = Clock(virtual=True)
         self.app = create_app(clock=self.clock, settings=settings)
-        self.mock = self.app.extensions["mock"]
+        self.mock = Mock.of(self.app)
         self.session = in_process_session(self.app)
         self.token = self.login().json()["data"]["token"]
 

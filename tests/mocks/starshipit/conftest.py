@@ -6,6 +6,7 @@ import requests
 
 from mocks import starshipit
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 
 HEADERS = {"StarShipIT-Api-Key": "test-api-key", "Ocp-Apim-Subscription-Key": "test-subscription-key"}
@@ -19,7 +20,7 @@ class Ssit:
 
     @property
     def mock(self) -> Any:
-        return self.app.extensions["mock"]
+        return Mock.of(self.app)
 
     def call(
         self, method: str, path: str = "", headers: dict | None = None, **kwargs: Any

@@ -86,7 +86,7 @@ def test_production_tier_allows_twenty_per_second(limited):
 
 
 def test_bad_tier_setting_is_refused(limited):
-    from mocks.kit.app import SettingsError
+    from mocks.kit.core import SettingsError
 
     with pytest.raises(SettingsError):
         limited.mock.update_settings({"tier": "gold"})

@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 from mocks.tocobagus import CREDENTIALS, create_app, signing
 
@@ -15,7 +16,7 @@ class Api:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.mock = app.extensions["mock"]
+        self.mock = Mock.of(app)
         self.session = in_process_session(app)
         self._ms = itertools.count()  # distinct timestamps, so no two calls share a signature
 
@@ -63,7 +64,7 @@ def app():
 
 @pytest.fixture
 def mock(app):
-    return app.extensions["mock"]
+    return Mock.of(app)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from flask import Flask
 from requests.adapters import BaseAdapter
 
 from mocks.kit.clock import Clock
+from mocks.kit.core import Mock
 from mocks.kit.transport import WSGIAdapter, in_process_session
 from mocks.tocobagus import create_app, signing, webhooks
 from mocks.tocobagus.replay import ReplayCache
@@ -52,7 +53,7 @@ def silent_receiver() -> Iterator[tuple[str, threading.Event]]:
 def test_a_receiver_that_never_answers_holds_up_no_request(monkeypatch):
     monkeypatch.setattr(webhooks, "TIMEOUT", 0.6)  # longer than the bound on a request
     app = create_app(clock=Clock())  # a real clock: the worker thread sends
-    api, mock = Api(app), app.extensions["mock"]
+    api, mock = Api(app), Mock.of(app)
     with silent_receiver() as (url, accepted):
         mock.update_settings({"webhook_url": url, "processing_delay_seconds": 0})
         try:
@@ -83,7 +84,7 @@ def test_a_receiver_that_never_answers_holds_up_no_request(monkeypatch):
 
 def test_on_a_real_clock_the_worker_runs_batches_and_sends_with_no_request():
     app = create_app(clock=Clock())
-    api, mock = Api(app), app.extensions["mock"]
+    api, mock = Api(app), Mock.of(app)
     received = threading.Event()
     hook = Flask("hook")
 
@@ -138,7 +139,7 @@ class SlowFailingReceiver:
 
 def test_backoff_counts_from_the_end_of_the_previous_attempt():
     app = create_app(clock=Clock(virtual=True))
-    mock = app.extensions["mock"]
+    mock = Mock.of(app)
     receiver = SlowFailingReceiver(mock.clock, 3)
     mock.backend.webhook_session.mount("http://hooks/", WSGIAdapter(receiver.app))
     mock.update_settings({"webhook_url": HOOK})
@@ -277,7 +278,7 @@ def test_over_sockets_a_hanging_receiver_and_a_latency_fault_hold_up_no_other_re
 
     monkeypatch.setattr(webhooks, "TIMEOUT", 2.0)
     toco, ship = create_app(clock=Clock()), shipstation.create_app(clock=Clock())
-    toco_mock, ship_mock = toco.extensions["mock"], ship.extensions["mock"]
+    toco_mock, ship_mock = Mock.of(toco), Mock.of(ship)
     ship_mock.backend.seed("test-key", [{"sku": "A", "name": "A"}])
     ship_mock.install_faults([{"method": "GET", "path": "^/products/1$", "effect": "latency", "latency": 2}])
     signer = Api(toco)
