@@ -1,0 +1,14 @@
+"""The README's check table, with every check registered: the core six and every vendor's own."""
+
+from __future__ import annotations
+
+from .. import properties, vendors
+from . import markdown_table
+
+assert properties.CheckFailure  # importing harness.properties registers the six core checks
+
+
+def readme_table() -> str:
+    for name in vendors.names():
+        vendors.get(name)  # importing a vendor's package registers its checks
+    return markdown_table()
