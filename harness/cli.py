@@ -15,7 +15,7 @@ from rich.table import Table
 
 from mocks.kit.core import Mock
 
-from . import exitcodes, exposure, terminal, vendors
+from . import checks, exitcodes, exposure, terminal, vendors
 from .arguments import Parser, UsageError, at_least
 from .interrupts import Interrupted, Interrupts
 
@@ -322,7 +322,6 @@ def _check(args: argparse.Namespace) -> int:
     from .conformance import MODES, run_contract
     from .failure_text import described
     from .html_report import Timeline, write_html
-    from .properties import CHECKS
     from .report import Result, print_results, to_json, write_junit
     from .runner import property_run
     from .shards import open_database
@@ -417,7 +416,7 @@ def _check(args: argparse.Namespace) -> int:
                 seconds = time.perf_counter() - began
                 label = "minimal failing example" if not outcome.ok else "last example"
                 timelines.append(Timeline(name, label, outcome.journal))
-                check_names = [*CHECKS, *harness.property_checks]
+                check_names = checks.names(name)
                 for check_name, ok in outcome.check_status(check_names).items():
                     failures = [
                         described(f, outcome.journal) for f in outcome.failures if f.check == check_name
@@ -856,21 +855,21 @@ def _summarise(console: Console, results: list[Any]) -> None:
     console.print(grid)
     property_rows = [r for r in results if r.suite == "property"]
     if property_rows:
-        checks = Table(title="property checks", title_justify="left")
-        checks.add_column("vendor", style="bold")
+        check_grid = Table(title="property checks", title_justify="left")
+        check_grid.add_column("vendor", style="bold")
         names = list(dict.fromkeys(r.name for r in property_rows))
         for name in names:
-            checks.add_column(name)
+            check_grid.add_column(name)
         for vendor in dict.fromkeys(r.vendor for r in property_rows):
             by_name = {r.name: r for r in property_rows if r.vendor == vendor}
-            checks.add_row(
+            check_grid.add_row(
                 vendor,
                 *[
                     ("[green]pass[/]" if by_name[n].ok else "[red]FAIL[/]") if n in by_name else "-"
                     for n in names
                 ],
             )
-        console.print(checks)
+        console.print(check_grid)
 
 
 if __name__ == "__main__":

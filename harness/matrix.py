@@ -15,6 +15,7 @@ from typing import Any
 
 from mocks.kit.quirks import EXCLUSIVE, TOLERABLE
 
+from . import checks
 from .quirks import Variant, declared, exclusive_reading, variants
 from .report import Result
 
@@ -260,10 +261,9 @@ def property_matrix(
     """`check --quirk-matrix`: the property run of a client (the reference client by default) per variant."""
     import time
 
-    from .properties import CHECKS
     from .runner import property_run
 
-    names = [*CHECKS, *harness.property_checks]
+    names = checks.names(harness.name)
 
     def run(variant: Variant) -> Column:
         started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""The six checks applied after a sync run (DESIGN.md), each a named check with a typed failure.
+"""The six checks applied after every sync run (DESIGN.md), each registered by name in `harness.checks`
+with what makes it fail, and each with a typed failure.
 
 A failure names the check, the product (SKU), the field and the journal entry (its `seq`), so a
 person can find the request that went wrong. The same checks serve the reference clients and a
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from numbers import Number
 from typing import Any, Protocol
 
+from . import checks
 from .catalog import Product, normalise_sku
+from .checks import check
 from .sync import SyncReport
 
 
@@ -163,6 +166,10 @@ def _by_key(adapter: Any, records: list[dict]) -> dict[str, dict]:
     return out
 
 
+@check(
+    "convergence",
+    "a source product is not at the vendor with equal values (unit conversions within tolerance)",
+)
 def check_convergence(run: RunRecord) -> list[CheckFailure]:
     """Every source product is at the vendor with equal values, within unit-conversion tolerance."""
     failures: list[CheckFailure] = []
@@ -192,6 +199,11 @@ def check_convergence(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check(
+    "nothing_lost",
+    "a field the source does not own changed, or a product the source does not name was "
+    "touched (the full-resource PUT trap)",
+)
 def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
     """Fields the source does not own keep their values; products the source does not name are untouched."""
     failures: list[CheckFailure] = []
@@ -224,6 +236,7 @@ def check_nothing_lost(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check("idempotence", "a second sync of the same catalogue writes anything")
 def check_idempotence(run: RunRecord) -> list[CheckFailure]:
     """A second sync of the same catalogue writes nothing; rows the vendor refused before may be retried."""
     retryable = set(run.rejected()) | set(run.unreached())
@@ -245,6 +258,11 @@ def check_idempotence(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check(
+    "errors_surfaced",
+    "a row the vendor refused, or a product missing upstream, is not in the client's "
+    "report with the vendor's reason",
+)
 def check_errors_surfaced(run: RunRecord) -> list[CheckFailure]:
     """Each row the vendor rejects is reported with its SKU and the vendor's reason."""
     failures: list[CheckFailure] = []
@@ -279,6 +297,11 @@ def check_errors_surfaced(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check(
+    "politeness",
+    "a request went out while rate-limited before the announced reset; a request was "
+    "retried more than the bound; a SKU was created twice",
+)
 def check_politeness(run: RunRecord) -> list[CheckFailure]:
     """Nothing sent while rate-limited before the reset; retries bounded; no duplicate creates."""
     failures: list[CheckFailure] = []
@@ -329,6 +352,7 @@ def check_politeness(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check("auth", "any request was refused with 401/403")
 def check_auth(run: RunRecord) -> list[CheckFailure]:
     """No request failed authentication."""
     return [
@@ -338,21 +362,12 @@ def check_auth(run: RunRecord) -> list[CheckFailure]:
     ]
 
 
-CHECKS: dict[str, Callable[[RunRecord], list[CheckFailure]]] = {
-    "convergence": check_convergence,
-    "nothing_lost": check_nothing_lost,
-    "idempotence": check_idempotence,
-    "errors_surfaced": check_errors_surfaced,
-    "politeness": check_politeness,
-    "auth": check_auth,
-}
-
-
 def run_checks(
     run: RunRecord, extra: dict[str, Callable[[RunRecord], list[CheckFailure]]] | None = None
 ) -> dict[str, list[CheckFailure]]:
-    """Every check's failures, by check name (an empty list is a pass)."""
-    return {name: check(run) for name, check in {**CHECKS, **(extra or {})}.items()}
+    """Every core check's failures, then `extra`'s (a vendor's, from the registry), by check name (an empty
+    list is a pass)."""
+    return {name: function(run) for name, function in {**checks.core(), **(extra or {})}.items()}
 
 
 def assert_checks(

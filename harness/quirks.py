@@ -15,7 +15,7 @@ from typing import Any
 
 from mocks.kit.quirks import EXCLUSIVE, TOLERABLE, Quirk
 
-from . import vendors
+from . import markdown, vendors
 
 USAGE_ERROR = 2
 
@@ -36,14 +36,14 @@ def _shown(value: Any) -> str:
 
 
 def markdown_table(rows: list[tuple[str, Quirk]] | None = None) -> str:
-    lines = ["| vendor | quirk | default | kind | what it does | source |", "|---|---|---|---|---|---|"]
-    for vendor, q in rows or all_quirks():
-        others = ", ".join(f"`{_shown(v)}`" for v in q.variants)
-        kind = f"{q.kind} (also {others})" if others else q.kind
-        lines.append(
-            f"| {vendor} | `{q.name}` | `{_shown(q.default)}` | {kind} | {q.description} | {q.source} |"
-        )
-    return "\n".join(lines)
+    header = ("vendor", "quirk", "default", "kind", "what it does", "source")
+    return markdown.table(header, (_row(vendor, q) for vendor, q in rows or all_quirks()))
+
+
+def _row(vendor: str, q: Quirk) -> tuple[str, ...]:
+    others = ", ".join(f"`{_shown(v)}`" for v in q.variants)
+    kind = f"{q.kind} (also {others})" if others else q.kind
+    return (vendor, f"`{q.name}`", f"`{_shown(q.default)}`", kind, q.description, q.source)
 
 
 # -- variants: what a quirk matrix runs -----------------------------------------------------------------

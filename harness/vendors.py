@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from . import checks
+
 # name -> module defining HARNESS. Add a vendor here once its slice lands.
 REGISTRY: dict[str, str] = {
     "shipstation": "harness.clients.shipstation",
@@ -41,12 +43,16 @@ class VendorHarness:
     contract_auth_for: Callable[[dict[str, str], str], Callable[[Any], dict[str, str]]] | None = None
     # The property-run adapter (harness.properties.VendorAdapter), set by vendors that have one.
     adapter: Any = None
-    # Checks this vendor adds to the six (name -> function of a RunRecord returning failures).
-    property_checks: dict[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
     # For vendors that send webhooks: (credentials, clock) -> a receiver with `.app` (WSGI), `.path` and
     # `.deliveries`, and the environment variable `verify` puts its URL in.
     webhook_receiver: Callable[[dict[str, str], Any], Any] | None = None
     webhook_env: str | None = None
+
+    @property
+    def property_checks(self) -> dict[str, checks.CheckFunction]:
+        """The checks this vendor adds to the six, from the check registry (its package registered them
+        when it was imported, which is where this object comes from)."""
+        return checks.vendor_checks(self.name)
 
 
 # The control API's contract is generic; what a valid seed, state or setting is depends on the vendor.

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
-from . import vendors
+from . import checks, vendors
 from .report import Result
 from .runner import PropertyOutcome
 from .shards import Block, Shard, blocks, open_database, stable_generation
@@ -193,11 +193,10 @@ def merge_property(vendor: str, outcomes: list[PropertyOutcome]) -> PropertyOutc
 def property_results(vendor: str, outcome: PropertyOutcome, seconds: float) -> list[Result]:
     """One Result per check of a vendor's property run (as `check` reports them)."""
     from .failure_text import described
-    from .properties import CHECKS
 
-    harness = vendors.get(vendor)
+    vendors.get(vendor)  # its package registers its checks
     label = "minimal failing example" if not outcome.ok else "last example"
-    check_names = [*CHECKS, *harness.property_checks]
+    check_names = checks.names(vendor)
     return [
         Result(
             vendor,

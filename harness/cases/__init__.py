@@ -12,7 +12,7 @@ import importlib
 
 import requests
 
-from .. import vendors
+from .. import markdown, vendors
 from .arm import ArmError
 from .arm import arm as _arm
 from .core import PUBLIC_BASE, Case, Exchange, Profile, Reproduction
@@ -69,6 +69,6 @@ def arm(case: Case, base_url: str, http: requests.Session | None = None) -> str:
 
 
 def markdown_table(cases: list[Case] | None = None) -> str:
-    rows = ["| id | vendor | title |", "|---|---|---|"]
-    rows += [f"| `{c.id}` | {c.vendor} | {c.title} |" for c in cases or all_cases()]
-    return "\n".join(rows)
+    return markdown.table(
+        ("id", "vendor", "title"), ((f"`{c.id}`", c.vendor, c.title) for c in cases or all_cases())
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import quirks, vendors
+from harness import markdown, quirks, vendors
 from harness.cli import main
 from mocks.kit.core import Mock
 from mocks.kit.quirks import EXCLUSIVE, TOLERABLE
@@ -36,11 +36,9 @@ def test_the_corrections_of_2026_12_01_are_declared():
 
 
 def test_markdown_table_matches_readme():
-    found = re.search(
-        r"<!-- quirks:start -->\n(.*?)\n?<!-- quirks:end -->", README.read_text(encoding="utf-8"), re.S
-    )
+    found = markdown.section(README.read_text(encoding="utf-8"), "quirks")
     assert found, "README.md lists the quirks between <!-- quirks:start --> and <!-- quirks:end -->"
-    assert found.group(1).strip() == quirks.markdown_table(), "regenerate with: python -m harness.quirks"
+    assert found == quirks.markdown_table(), "regenerate with: python -m harness.quirks"
 
 
 def test_command_lists_them_as_json(capsys):

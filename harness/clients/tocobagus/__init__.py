@@ -16,7 +16,7 @@ from mocks.tocobagus import signing
 
 from ...vendors import VendorHarness
 from .adapter import ADAPTER, RECEIVER_URL, TocobagusAdapter, attach_receiver
-from .checks import PROPERTY_CHECKS, check_rows_once_in_summary, check_webhook_signature
+from .checks import check_rows_once_in_summary, check_webhook_signature
 from .client import (
     API,
     CREDENTIALS,
@@ -48,7 +48,6 @@ __all__ = [
     "HARNESS",
     "MAX_BATCH_BYTES",
     "MAX_ROWS",
-    "PROPERTY_CHECKS",
     "RECEIVER_URL",
     "SYNC_PATH",
     "BlindRetryClient",
@@ -103,7 +102,6 @@ HARNESS = VendorHarness(
     contract_auth=_contract_auth,
     contract_settings={"rate_limit": 1_000_000_000, "processing_delay_seconds": 0},
     adapter=ADAPTER,
-    property_checks=PROPERTY_CHECKS,
     contract_auth_for=contract_auth_for,
     webhook_receiver=lambda credentials, clock: WebhookReceiver(credentials["partner_secret"], clock),
     webhook_env="TOCOBAGUS_WEBHOOK_URL",

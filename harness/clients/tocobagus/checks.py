@@ -1,12 +1,20 @@
-"""The two checks a Tocobagus property run adds to the six: rows once in a summary, webhooks that verify."""
+"""The two checks a Tocobagus property run adds to the six (registered in `harness.checks`): rows once in a
+summary, webhooks that verify."""
 
 from __future__ import annotations
 
 from ...catalog import normalise_sku
+from ...checks import check
 from ...properties import CheckFailure, RunRecord
 from .adapter import ADAPTER
 
 
+@check(
+    "rows_once_in_summary",
+    "a row the vendor accepted is not exactly once in its request's final summary and in the client's "
+    "report, or is sent again after the vendor accepted it (a blind resend)",
+    vendor="tocobagus",
+)
 def check_rows_once_in_summary(run: RunRecord) -> list[CheckFailure]:
     """Every row the vendor accepted appears exactly once in its request's final summary, and exactly
     once in the client's report; and no product is submitted again once the vendor accepted it."""
@@ -54,6 +62,12 @@ def check_rows_once_in_summary(run: RunRecord) -> list[CheckFailure]:
     return failures
 
 
+@check(
+    "webhook_signature",
+    "a webhook the mock sent did not verify at the client's receiver, or the receiver answered it with "
+    "other than 2xx",
+    vendor="tocobagus",
+)
 def check_webhook_signature(run: RunRecord) -> list[CheckFailure]:
     """Every webhook the mock sent verifies at the client's receiver."""
     deliveries = run.report.webhooks
@@ -77,9 +91,3 @@ class _SummaryFailure(CheckFailure):
 
 class _WebhookFailure(CheckFailure):
     check = "webhook_signature"
-
-
-PROPERTY_CHECKS = {
-    "rows_once_in_summary": check_rows_once_in_summary,
-    "webhook_signature": check_webhook_signature,
-}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import cases, vendors
+from harness import cases, markdown, vendors
 from harness.cases.command import add_commands
 from harness.cases.core import RemoteChannel
 from mocks.kit.clock import Clock
@@ -86,11 +86,9 @@ def test_get_unknown_case_suggests_close_ids():
 def test_markdown_table_matches_readme():
     table = cases.markdown_table()
     assert table.count("\n") == len(ALL) + 1
-    found = re.search(
-        r"<!-- cases:start -->\n(.*?)\n?<!-- cases:end -->", README.read_text(encoding="utf-8"), re.S
-    )
+    found = markdown.section(README.read_text(encoding="utf-8"), "cases")
     assert found, "README.md lists the cases between <!-- cases:start --> and <!-- cases:end -->"
-    assert found.group(1).strip() == table, "regenerate with: python -m harness.cases --markdown"
+    assert found == table, "regenerate with: python -m harness.cases --markdown"
 
 
 # -- arm, against mocks on real ports ---------------------------------------------------------------------
