@@ -80,9 +80,15 @@ def run_parallel(
                         on_done(index[future], future.result())
         except BaseException:
             # Python < 3.14 has no terminate_workers(): stop them through the pool's own table.
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for process in processes:
                 with contextlib.suppress(Exception):
                     process.terminate()
+            for process in processes:  # a worker stuck past SIGTERM would hold the pool's exit: kill it
+                with contextlib.suppress(Exception):
+                    process.join(timeout=2)
+                    if process.is_alive():
+                        process.kill()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         results = [f.result() for f in futures]
