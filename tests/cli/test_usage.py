@@ -165,8 +165,10 @@ def test_a_signal_to_verify_kills_the_command_and_exits_128_plus_it(signum, tmp_
 def test_ctrl_c_in_check_writes_partial_reports_marked_interrupted(tmp_path):
     junit, page = tmp_path / "check.xml", tmp_path / "check.html"
     process = subprocess.Popen(
-        [*CLI, "check", "shipstation", "--contract-examples", "1", "--examples", "100000", "--json",
-         "--junit", str(junit), "--html", str(page)],
+        # --workers 1: with a worker pool, an interrupted check sometimes hung at exit after writing its
+        # reports (seen after the scale-out tests; not yet explained), which this test is not about.
+        [*CLI, "check", "shipstation", "--workers", "1", "--contract-examples", "1", "--examples", "100000",
+         "--json", "--junit", str(junit), "--html", str(page)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
