@@ -167,15 +167,7 @@ class ShipStationClient:
             on_answer=self._note_rate_limit,
             on_rate_limited=self._wait_for_reset,
         )
-        self.transport = Transport(
-            self.base_url,
-            self.session,
-            self.clock,
-            strategy,
-            self.log,
-            max_retries=max_retries,
-            timeout=timeout,
-        )
+        self.transport = Transport.for_client(self, strategy, max_retries=max_retries, timeout=timeout)
 
     # -- strategy: X-Rate-Limit-Remaining / X-Rate-Limit-Reset ----------------------------------------------
     def _wait_for_window(self) -> None:

@@ -189,15 +189,7 @@ class ShiptheoryClient:
         self._token_at = 0.0
         self._last_sent: float | None = None
         strategy = VendorStrategy(before_send=self._pace, headers=self._auth, refresh_auth=self._relogin)
-        self.transport = Transport(
-            self.base_url,
-            self.session,
-            self.clock,
-            strategy,
-            self.log,
-            max_retries=max_retries,
-            timeout=timeout,
-        )
+        self.transport = Transport.for_client(self, strategy, max_retries=max_retries, timeout=timeout)
 
     # -- strategy: 1 request a second, and a bearer token refreshed before expiry and once on a 401 ---------
     def _pace(self) -> None:

@@ -213,15 +213,7 @@ class StarshipitClient:
         self._sent: deque[float] = deque(maxlen=max(1, requests_per_second))
         # Bound methods, so a subclass's override of a hook is the strategy too.
         strategy = VendorStrategy(before_send=self._before_send, on_rate_limited=self._after_429)
-        self.transport = Transport(
-            self.base_url,
-            self.session,
-            self.clock,
-            strategy,
-            self.log,
-            max_retries=max_retries,
-            timeout=timeout,
-        )
+        self.transport = Transport.for_client(self, strategy, max_retries=max_retries, timeout=timeout)
 
     # -- strategy: pace to the subscription's rate, and a 429's Retry-After ---------------------------------
     def _before_send(self) -> None:

@@ -84,6 +84,21 @@ class Transport:
         self.strategy, self.log = strategy, log
         self.max_retries, self.timeout = max_retries, timeout
 
+    @classmethod
+    def for_client(
+        cls, client: Any, strategy: VendorStrategy, *, max_retries: int, timeout: float
+    ) -> Transport:
+        """The transport of a reference client: its base URL, session, clock and request log."""
+        return cls(
+            client.base_url,
+            client.session,
+            client.clock,
+            strategy,
+            client.log,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+
     def backoff(self, attempt: int) -> None:
         """Exponential, on the injected clock; none after the last attempt."""
         if attempt < self.max_retries:

@@ -76,7 +76,7 @@ class VendorSpec:
     # The account and rate-limit keys are credentials (an API key): the journal shows them redacted,
     # stably ("***" and a hash prefix), except the documented test defaults.
     secret_ids: bool = False
-    # A fresh request id for an error envelope that carries one (Tocobagus' requestId), or None.
+    # A fresh request id for an error envelope that carries one (e.g. a vendor's requestId), or None.
     error_ids: Callable[[Mock], str] | None = None
 
     def __post_init__(self) -> None:

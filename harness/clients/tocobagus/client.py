@@ -92,15 +92,7 @@ class TocobagusClient:
         strategy = VendorStrategy(
             headers=self._headers, on_rate_limited=self._after_429, numbers_attempts=False
         )
-        self.transport = Transport(
-            self.base_url,
-            self.session,
-            self.clock,
-            strategy,
-            self.log,
-            max_retries=max_retries,
-            timeout=timeout,
-        )
+        self.transport = Transport.for_client(self, strategy, max_retries=max_retries, timeout=timeout)
 
     # -- strategy: HMAC-signed per attempt, and a 429's Retry-After -----------------------------------------
     def _headers(self, call: Call) -> dict[str, str]:
