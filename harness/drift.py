@@ -1,11 +1,11 @@
 """`catalog-harness drift VENDOR CASSETTE`: where the mock answers differently from the recorded vendor.
 
-Each recorded request is replayed, in order and at its recorded pace (on a virtual clock), against a fresh
-in-process mock. The mock is first seeded with what the cassette shows the vendor held: the products its
-reads returned, at their first-seen values (products our own writes made are left to the replay). Requests
-are re-authenticated with the mock's credentials and clock: Tocobagus requests re-signed, Shiptheory
-tokens re-issued; a request the vendor refused for its credentials is sent with wrong ones, so the mock
-shows its own refusal.
+Each recorded request (harness.cassette reads them) is replayed, in order and at its recorded pace (on a
+virtual clock), against a fresh in-process mock. The mock is first seeded with what the cassette shows the
+vendor held: the products its reads returned, at their first-seen values (products our own writes made
+are left to the replay). Requests are re-authenticated with the mock's credentials and clock: Tocobagus
+requests re-signed, Shiptheory tokens re-issued; a request the vendor refused for its credentials is sent
+with wrong ones, so the mock shows its own refusal.
 
 Compared: status; media type; JSON bodies key by key, with types and values (ids, dates, request ids,
 tracking numbers, tokens and signatures normalised), so error codes, message wording and product values
@@ -22,14 +22,14 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from mocks.kit.clock import Clock
 from mocks.kit.core import Mock
 
 from . import vendors
-from .record import REDACTED, load, upstream_path
+from .cassette import Exchange, dig, held_products, parsed_json, read
+from .record import REDACTED
 
 RATE_HEADERS = ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "retry-after")
 NOT_REPLAYED_HEADERS = frozenset(
@@ -45,42 +45,6 @@ VOLATILE_VALUE = re.compile(
 )
 MAX_PER_EXCHANGE = 25
 TOCOBAGUS_AUTH = ("x-partner-client-id", "x-store-client-id", "x-store-token", "x-timestamp", "x-signature")
-# Where each vendor's reads list products (a dotted path into the JSON answer; "" is the answer itself).
-PRODUCT_READS: dict[str, list[tuple[str, re.Pattern[str], str]]] = {
-    "shipstation": [
-        ("GET", re.compile(r"^/products$"), "products"),
-        ("GET", re.compile(r"^/products/\d+$"), ""),
-    ],
-    "starshipit": [("GET", re.compile(r"^/api/products$"), "data.products")],
-    "shiptheory": [
-        ("GET", re.compile(r"^/v1/products$"), "products"),
-        ("GET", re.compile(r"^/v1/products/view/.+$"), "product"),
-    ],
-    "tocobagus": [("GET", re.compile(r"^/api/v1/partner/stores/products$"), "data.items")],
-}
-
-
-@dataclass
-class Exchange:
-    index: int
-    time: float
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]  # lower-case names, as recorded (secrets redacted)
-    body: bytes
-    status: int
-    response_headers: dict[str, str]
-    content_type: str
-    text: str
-    error: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.path}" + (f"?{self.query}" if self.query else "")
-
-    def json(self) -> Any:
-        return _json(self.text)
 
 
 @dataclass
@@ -149,116 +113,6 @@ class DriftReport:
         }
 
 
-# -- reading the cassette ----------------------------------------------------------------------------------
-def read(path: str, vendor: str) -> list[Exchange]:
-    """The cassette's exchanges; ValueError (naming the file) when it is not a HAR of this vendor."""
-    log = load(path)
-    recorded = log.get("_vendor")
-    if recorded and recorded != vendor:
-        raise ValueError(f"{path}: recorded from {recorded}, not {vendor}")
-    upstream = log.get("_upstream") or ""
-    prefix = vendors.api_path(vendor)
-    exchanges = []
-    for index, entry in enumerate(log["entries"], 1):
-        try:
-            request, response = entry["request"], entry["response"]
-            path = upstream_path(request["url"], upstream) if upstream else _path_of(request["url"])
-            if prefix and not path.startswith(prefix + "/"):
-                path = prefix + path  # recorded against the API root (…/api/v1)
-            query = request["url"].partition("?")[2]
-            content = response.get("content") or {}
-            exchanges.append(
-                Exchange(
-                    index=index,
-                    time=_epoch(entry.get("startedDateTime")),
-                    method=request["method"].upper(),
-                    path=path,
-                    query=query,
-                    headers={h["name"].lower(): h["value"] for h in request.get("headers", [])},
-                    body=_body_bytes(request.get("postData") or {}),
-                    status=int(response.get("status") or 0),
-                    response_headers={h["name"].lower(): h["value"] for h in response.get("headers", [])},
-                    content_type=content.get("mimeType") or "",
-                    text=_text(content),
-                    error=entry.get("_error"),
-                )
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: entry {index} is not a HAR entry ({exc})") from exc
-    return exchanges
-
-
-def _path_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).path
-
-
-def _epoch(value: str | None) -> float:
-    if not value:
-        return 0.0
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
-def _body_bytes(post: dict[str, Any]) -> bytes:
-    text = post.get("text") or ""
-    return base64.b64decode(text) if post.get("encoding") == "base64" else text.encode("utf-8")
-
-
-def _text(content: dict[str, Any]) -> str:
-    text = content.get("text") or ""
-    if content.get("encoding") == "base64":
-        try:
-            return base64.b64decode(text).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return text
-    return text
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text.strip() else None
-    except ValueError:
-        return None
-
-
-# -- seeding -----------------------------------------------------------------------------------------------
-def held_products(vendor: str, exchanges: list[Exchange]) -> list[dict]:
-    """Products the vendor held before the recorded traffic: each read product at its first-seen value,
-    unless a recorded write named its SKU first (the replay of that write makes it)."""
-    written: set[str] = set()
-    held: dict[str, dict] = {}
-    for ex in exchanges:
-        if ex.method in ("POST", "PUT", "PATCH", "DELETE"):
-            written |= _skus_in(_json(ex.body.decode("utf-8", "replace"))) | {ex.path.rsplit("/", 1)[-1]}
-            continue
-        if not 200 <= ex.status < 300:
-            continue
-        for method, pattern, where in PRODUCT_READS[vendor]:
-            if ex.method == method and pattern.match(ex.path):
-                found = _dig(ex.json(), where)
-                for product in found if isinstance(found, list) else [found]:
-                    sku = product.get("sku") if isinstance(product, dict) else None
-                    if isinstance(sku, str) and sku not in held and sku not in written:
-                        held[sku] = product
-    return list(held.values())
-
-
-def _dig(value: Any, where: str) -> Any:
-    for part in filter(None, where.split(".")):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _skus_in(value: Any) -> set[str]:
-    if isinstance(value, dict):
-        found = {value["sku"]} if isinstance(value.get("sku"), str) else set()
-        return found.union(*(_skus_in(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_skus_in(v) for v in value)) if value else set()
-    return set()
-
-
 # -- replaying ---------------------------------------------------------------------------------------------
 def replay(
     vendor: str, exchanges: list[Exchange], products: list[dict], quirks: dict[str, Any] | None = None
@@ -318,7 +172,7 @@ def _reauthenticated(vendor: str, ex: Exchange, mock: Any, stamp: int) -> tuple[
         if "starshipit-api-key" in ex.headers:
             headers["starshipit-api-key"] = "wrong" if refused and not gateway else creds["api_key"]
     elif vendor == "shiptheory":
-        if ex.path == "/v1/token" and isinstance(login := _json(body.decode("utf-8", "replace")), dict):
+        if ex.path == "/v1/token" and isinstance(login := parsed_json(body.decode("utf-8", "replace")), dict):
             password = "wrong" if refused else creds["password"]
             body = json.dumps({**login, "email": creds["email"], "password": password}).encode()
         if "authorization" in ex.headers:
@@ -333,7 +187,7 @@ def _reauthenticated(vendor: str, ex: Exchange, mock: Any, stamp: int) -> tuple[
 def _signed(ex: Exchange, mock: Any, creds: dict[str, str], stamp: int, body: bytes) -> dict[str, str]:
     from mocks.tocobagus import signing
 
-    code = (_dig(ex.json(), "error.code") or "") if ex.status >= 400 else ""
+    code = (dig(ex.json(), "error.code") or "") if ex.status >= 400 else ""
     secret, partner, store = creds["partner_secret"], creds["partner_client_id"], creds["store_client_id"]
     token = creds["store_token"]
     now_ms = int(mock.clock.now() * 1000) + stamp  # distinct per request: replays are refused
@@ -374,7 +228,7 @@ def compare(ex: Exchange, answer: Answer) -> list[Difference]:
     media = _media(ex.content_type), _media(answer.content_type)
     if media[0] != media[1]:
         differ("content type", "", media[0] or "(none)", media[1] or "(none)")
-    vendor_json, mock_json = ex.json(), _json(answer.text)
+    vendor_json, mock_json = ex.json(), parsed_json(answer.text)
     if vendor_json is not None and mock_json is not None:
         _walk(vendor_json, mock_json, "$", differ)
     elif vendor_json is not None or mock_json is not None:

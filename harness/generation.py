@@ -63,9 +63,22 @@ class Exploration:
     first_failed_at: int | None = None  # the number of the first example that failed
     result: Judged | None = None  # the minimal failing run, else the last run
     example: Example | None = None  # what that run started from
-    scenario: dict | None = None  # and as a report shows it
+    scenario: Scenario | None = None  # what hypothesis drew for it
     failed: bool = False  # hypothesis ended on a failing example
     error: Exception | None = None  # hypothesis ended on anything else
+
+    def keep(self, example: Example, scenario: Scenario, result: Judged) -> None:
+        """Take a finished run: the latest failure is the smallest so far; with none, the latest run."""
+        if not result.ok and self.first_failed_at is None:
+            self.first_failed_at = self.examples
+        if self.result is None or self.result.ok or not result.ok:
+            self.result, self.example, self.scenario = result, example, scenario
+
+    def described(self) -> dict | None:
+        """The kept run's scenario as a report shows it, with the vendor's records it started from."""
+        if self.scenario is None or self.example is None:
+            return None
+        return self.scenario.describe() | {"existing": self.example.existing}
 
 
 def explore(
@@ -111,13 +124,9 @@ def explore(
         if on_start:
             on_start(found.examples)
         result = run_example(example)
-        if not result.ok and found.first_failed_at is None:
-            found.first_failed_at = found.examples
+        found.keep(example, scenario, result)
         if on_result:
             on_result(found.examples, result)
-        if found.result is None or found.result.ok or not result.ok:
-            found.result, found.example = result, example
-            found.scenario = scenario.describe() | {"existing": existing}
         if not result.ok:
             first_failure[:1] = first_failure[:1] or [time.monotonic()]
             raise ChecksFailed(result.all_failures())

@@ -153,5 +153,5 @@ def property_run(
     if found.error is not None:
         outcome.error = "".join(traceback.format_exception_only(found.error)).strip()
     elif found.failed and found.result is not None:
-        outcome.failures, outcome.scenario = found.result.all_failures(), found.scenario
+        outcome.failures, outcome.scenario = found.result.all_failures(), found.described()
     return outcome
