@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ def explore(
     adapter = harness.adapter
     found = Exploration()
     first_failure: list[float] = []
+    budget = math.inf if shrink_seconds is None else shrink_seconds
     phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
 
     # settings go on last: hypothesis' @seed alone turns the example database off.
@@ -112,11 +114,7 @@ def explore(
     @given(scenario=scenarios(adapter.fault_targets), data=st.data())
     def client_satisfies_checks(scenario: Scenario, data: Any) -> None:
         existing = data.draw(adapter.existing_records(scenario.remote), label="existing")
-        if (
-            shrink_seconds is not None
-            and first_failure
-            and time.monotonic() - first_failure[0] > shrink_seconds
-        ):
+        if first_failure and time.monotonic() - first_failure[0] > budget:
             return  # out of shrinking time
         example = Example(scenario.source, existing, faults=scenario.faults if faults is None else faults)
         found.examples += 1

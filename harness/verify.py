@@ -118,8 +118,10 @@ def verify_examples(
         database=database,
         on_result=on_example,
     )
-    outcome = VerifyOutcome(harness.name, found.examples, None, found.example, found.example_ids)
-    outcome.result, outcome.first_failed_at = found.result, found.first_failed_at  # type: ignore[assignment]
+    result = found.result if isinstance(found.result, VerifyResult) else None
+    outcome = VerifyOutcome(
+        harness.name, found.examples, result, found.example, found.example_ids, found.first_failed_at
+    )
     if found.error is not None and outcome.ok:  # not the budget's doing (hypothesis calls a skipped
         raise found.error  # replay flaky): a real error
     return outcome
