@@ -6,8 +6,9 @@ script are inlined and the page loads nothing (no fonts, scripts or images): it 
 CI run and opened anywhere. It reads without the script too: failing checks are expanded, passing
 contract operations and bodies are collapsed.
 
-This module builds plain data for the templates (what a row says and how it is classed); the
-templates only lay it out.
+This module builds plain data for the templates (what a cell says and how it is classed); the
+templates only lay it out. Timeline rows are built in `html_timeline` (shared with the live view of
+`serve`), the Jinja2 environment in `html_env`.
 
 Anchors: a timeline row is `#<vendor>-<label-slug>-seq-<n>`; a failure's journal entry links to the row
 of the first timeline of its vendor that holds that entry (or of the timeline whose label is
@@ -18,68 +19,17 @@ of the first timeline of its vendor that holds that entry (or of the timeline wh
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
-
+from .html_env import counted, environment
+from .html_timeline import MAX_ROWS, Timeline, row_id, slug, timeline
 from .report import Result
 
-MAX_ROWS = 2_000  # timeline entries shown per timeline; referenced rows past it are still shown
+__all__ = ["MAX_ROWS", "Timeline", "check_id", "render_html", "row_id", "slug", "write_html"]
+
 MAX_FAILURES = 500  # failure rows shown per check
-MAX_BODY_CHARS = 4_000  # characters of a body preview kept in the page
-BODY_BUDGET = 1_000_000  # body characters per timeline; past it, bodies are cut to SHORT_BODY_CHARS
-SHORT_BODY_CHARS = 200
-WAIT_SECONDS = 1.0  # a clock jump at least this long between entries gets a "wait" row
-_PRETTY_LIMIT = 20_000  # bodies up to this size are pretty-printed when they are JSON
-_SE_SKIP = frozenset({"seq", "type", "kind", "time", "request_seq"})
-_PLURALS = {"retry": "retries", "entry": "entries", "side effect": "side effects"}
-
-
-@dataclass
-class _Budget:
-    left: int = BODY_BUDGET
-
-
-@dataclass
-class Timeline:
-    """The journal entries of one run, e.g. label "minimal failing example" or "verify run"."""
-
-    vendor: str
-    label: str
-    entries: list[dict]
-
-
-def counted(n: int, word: str) -> str:
-    """'1 retry', '2 retries', '0 failures': the number with the word in the right number."""
-    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
-
-
-def breakable(name: str) -> Markup:
-    """A check name that may wrap after its underscores (the matrix's headers stay narrow)."""
-    return Markup("_<wbr>").join(escape(part) for part in str(name).split("_"))
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("harness", "templates"),
-        autoescape=select_autoescape(["html.j2"], default_for_string=True),
-        undefined=StrictUndefined,  # a typo in a template fails the render, not the reader
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["counted"] = counted
-    env.filters["breakable"] = breakable
-    # CSS and script go in verbatim, not parsed as templates (a "{#" in them would start a comment).
-    env.globals["inline"] = lambda name: Markup(env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
-    return env
 
 
 def render_html(
@@ -95,7 +45,7 @@ def render_html(
     failed = sum(1 for r in results if not r.ok)
     vendors = _group(results, lambda r: r.vendor)
     return (
-        _environment()
+        environment()
         .get_template("report.html.j2")
         .render(
             title=title,
@@ -109,7 +59,7 @@ def render_html(
             nav=[(f"vendor-{slug(v)}", v, any(not r.ok for r in rs)) for v, rs in vendors.items()]
             + [(sections[i], f"{t.vendor} · {t.label}", None) for i, t in enumerate(timelines)],
             vendors=[_vendor(v, items, timelines, sections) for v, items in vendors.items()],
-            timelines=[_timeline(t, sections[i], refs.get(i, {})) for i, t in enumerate(timelines)],
+            timelines=[timeline(t, sections[i], refs.get(i, {})) for i, t in enumerate(timelines)],
         )
     )
 
@@ -126,15 +76,6 @@ def write_html(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_html(title, results, timelines, meta, interrupted=interrupted), encoding="utf-8")
-
-
-def slug(text: str) -> str:
-    """Lower-case letters, digits and single dashes: safe in an id and a URL fragment."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-def row_id(section: str, seq: Any) -> str:
-    return f"{section}-seq-{seq}"
 
 
 def check_id(result: Result) -> str:
@@ -320,246 +261,6 @@ def _failure_groups(r: Result, timelines: list[Timeline], sections: list[str]) -
             }
         )
     return [{"sku": sku or None, "failures": rows} for sku, rows in groups.items()]
-
-
-# -- timelines ---------------------------------------------------------------------------------------------
-def _timeline(t: Timeline, section: str, refs: dict[Any, list[str]]) -> dict[str, Any]:
-    entries = sorted(t.entries, key=lambda e: (e.get("seq") is None, e.get("seq") or 0))
-    shown = {i for i, e in enumerate(entries) if i < MAX_ROWS or e.get("seq") in refs}
-    start = entries[0].get("time") if entries else None
-    rows: list[dict[str, Any]] = []
-    previous: dict | None = None  # the entry before, for wait rows (shown or not)
-    last_request: dict | None = None
-    streak, last_signature, last_shown = 0, None, -1
-    budget = _Budget()
-    stats = {"429": 0, "retries": 0, "faults": 0, "webhooks": 0, "waited": 0.0}
-    for i, entry in enumerate(entries):
-        kind = entry.get("type")
-        retry = 0
-        if kind == "request":
-            signature = (entry.get("method"), entry.get("path"), entry.get("query"), entry.get("body"))
-            streak = streak + 1 if signature == last_signature else 1
-            last_signature, retry = signature, streak - 1
-            if retry and not _failed(last_request):
-                retry = -retry  # the same request again after a success: polling, not a retry
-        gap = _gap(previous, entry)
-        if gap is not None:
-            stats["waited"] += gap
-        if i in shown:
-            if i - last_shown > 1:
-                rows.append({"kind": "omitted", "count": i - last_shown - 1})
-            if gap is not None:
-                rows.append(_wait_row(gap, last_request))
-            referenced = refs.get(entry.get("seq"))
-            if kind == "request":
-                rows.append(_request_row(entry, section, start, retry, referenced, budget))
-            else:
-                rows.append(_side_effect_row(entry, section, start, referenced, budget))
-            last_shown = i
-        if kind == "request":
-            stats["429"] += entry.get("status") == 429
-            stats["retries"] += retry > 0  # repeats after a success (polling) are not retries
-            stats["faults"] += bool(entry.get("fault"))
-            last_request = entry
-        elif entry.get("kind") == "webhook.attempt":
-            stats["webhooks"] += 1
-        previous = entry
-    if entries and last_shown < len(entries) - 1:
-        rows.append({"kind": "omitted", "count": len(entries) - 1 - last_shown})
-    requests = sum(1 for e in entries if e.get("type") == "request")
-    return {
-        "id": section,
-        "vendor": t.vendor,
-        "label": t.label,
-        "rows": rows,
-        "entries": len(entries),
-        "capped": len(entries) > MAX_ROWS,
-        "max_rows": MAX_ROWS,
-        "requests": requests,
-        "side_effects": len(entries) - requests,
-        "stats": stats,
-        "span": (entries[-1].get("time") or 0) - (start or 0) if entries else 0.0,
-    }
-
-
-def _gap(previous: dict | None, entry: dict) -> float | None:
-    if previous is None:
-        return None
-    before, now = previous.get("time"), entry.get("time")
-    if not isinstance(before, int | float) or not isinstance(now, int | float):
-        return None
-    return now - before if now - before >= WAIT_SECONDS else None
-
-
-def _wait_row(gap: float, last_request: dict | None) -> dict[str, Any]:
-    why = ""
-    if last_request is not None:
-        seq, limit = last_request.get("seq"), last_request.get("rate_limit") or {}
-        if last_request.get("status") == 429:
-            why = f"waiting out the 429 of #{seq}"
-        elif limit.get("remaining") == 0:
-            why = f"rate-limit window used up at #{seq}"
-        elif (last_request.get("status") or 0) >= 500 or last_request.get("fault"):
-            why = f"backing off after #{seq}"
-    return {"kind": "wait", "seconds": gap, "why": why}
-
-
-def _failed(entry: dict | None) -> bool:
-    status = entry.get("status") if entry else None
-    return entry is not None and (status is None or status >= 400 or bool(entry.get("fault")))
-
-
-def _row_base(entry: dict, section: str, start: float | None, classes: list[str]) -> dict[str, Any]:
-    seq = entry.get("seq")
-    when = entry.get("time")
-    at = stamp = None
-    if isinstance(when, int | float):
-        at = when - (start if isinstance(start, int | float) else when)
-        stamp = datetime.fromtimestamp(when, UTC).isoformat() if 0 <= when < 1e11 else str(when)
-    return {
-        "seq": seq,
-        "id": row_id(section, seq) if isinstance(seq, int) else None,
-        "classes": classes,
-        "at": at,
-        "stamp": stamp,
-    }
-
-
-def _request_row(
-    entry: dict,
-    section: str,
-    start: float | None,
-    retry: int,  # > 0: a retry after a failure; < 0: the same request again after a success
-    referenced: list[str] | None,
-    budget: _Budget,
-) -> dict[str, Any]:
-    status = entry.get("status")
-    classes = ["ev", "req", _status_class(status)]
-    tags: list[tuple[str, str]] = []  # (css class, text)
-    if retry > 0:
-        classes.append("retry")
-        tags.append(("retry", f"retry \u00d7{retry}"))
-    elif retry < 0:
-        tags.append(("", f"repeat \u00d7{-retry}"))
-    if entry.get("fault"):
-        classes.append("fault")
-        tags.append(("fault", f"fault: {entry['fault']}"))
-    if entry.get("error"):
-        tags.append(("err", "mock error"))
-    row = _row_base(entry, section, start, classes)
-    bodies = [
-        _body("request", entry.get("body"), budget),
-        _body("response", entry.get("response_body"), budget),
-        _body("mock error", entry.get("error"), budget),
-    ]
-    row.update(
-        kind="request",
-        method=entry.get("method") or "",
-        path=entry.get("path") or "",
-        query=entry.get("query") or "",
-        status=status,
-        status_class=_status_class(status),
-        rate=_rate(entry.get("rate_limit")),
-        tags=tags,
-        link=None,
-        flag=_flag(referenced, classes),
-        bodies=[b for b in bodies if b],
-    )
-    return row
-
-
-def _side_effect_row(
-    entry: dict, section: str, start: float | None, referenced: list[str] | None, budget: _Budget
-) -> dict[str, Any]:
-    kind = str(entry.get("kind") or "side effect")
-    classes = ["ev", "se"]
-    tags: list[tuple[str, str]] = []
-    status = None
-    if kind.startswith("webhook"):
-        classes.append("wh")
-    if kind == "webhook.attempt":
-        status = entry.get("status")
-        classes.append(_status_class(status))
-        tags.append(("", f"attempt {entry.get('attempt')}"))
-        if entry.get("outcome"):
-            tags.append(("", str(entry["outcome"])))
-        if entry.get("error"):
-            tags.append(("err", str(entry["error"])))
-        what, compact = f"{entry.get('event') or ''} → {entry.get('url') or ''}", False
-    else:
-        what, compact = _compact(entry), True
-    request_seq = entry.get("request_seq")
-    row = _row_base(entry, section, start, classes)
-    row.update(
-        kind="side_effect",
-        method=kind,
-        path=what,
-        compact=compact,
-        status=status,
-        status_class=_status_class(status) if status is not None else None,
-        tags=tags,
-        link=(row_id(section, request_seq), f"from #{request_seq}") if request_seq is not None else None,
-        flag=_flag(referenced, classes),
-        bodies=[b for b in [_body("entry", json.dumps(entry, ensure_ascii=False, default=str), budget)] if b],
-    )
-    return row
-
-
-def _flag(referenced: list[str] | None, classes: list[str]) -> str | None:
-    if not referenced:
-        return None
-    classes.append("hl")
-    referenced = list(dict.fromkeys(referenced))  # one note per check and product, however many fields
-    return ", ".join(referenced[:5]) + (f" and {len(referenced) - 5} more" if len(referenced) > 5 else "")
-
-
-def _status_class(status: Any) -> str:
-    if status == 429:
-        return "s429"
-    if isinstance(status, int) and 100 <= status < 600:
-        return f"s{status // 100}xx"
-    return "snone"
-
-
-def _rate(limit: Any) -> str:
-    if not isinstance(limit, dict) or limit.get("remaining") is None:
-        return ""
-    total = f"/{limit['limit']}" if limit.get("limit") is not None else ""
-    return f"{limit['remaining']}{total} left"
-
-
-def _body(label: str, text: Any, budget: _Budget) -> dict[str, Any] | None:
-    if text is None or text == "":
-        return None
-    raw = str(text)
-    pretty = _pretty_json(raw) if budget.left > 0 else raw
-    keep = MAX_BODY_CHARS if budget.left > 0 else SHORT_BODY_CHARS
-    shown = pretty[:keep]
-    budget.left -= len(shown)
-    if len(pretty) > keep:
-        why = "" if keep == MAX_BODY_CHARS else " (this timeline's room for bodies is used up)"
-        shown += f"\n… {len(pretty) - keep} more characters{why}"
-    return {"label": label, "chars": len(raw), "text": shown}
-
-
-def _pretty_json(raw: str) -> str:
-    if len(raw) > _PRETTY_LIMIT or raw[:1] not in "{[":
-        return raw
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        return raw
-
-
-def _compact(entry: dict, limit: int = 200) -> str:
-    parts = []
-    for key, value in entry.items():
-        if key in _SE_SKIP or value is None:
-            continue
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        parts.append(f"{key}={shown if len(shown) <= 60 else shown[:57] + '…'}")
-    text = " ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
