@@ -251,8 +251,11 @@ def build_server_app(names: list[str], virtual_clock: bool = False) -> Any:
     from mocks.kit.clock import Clock
     from mocks.kit.dispatch import Mounts
 
+    from .live import mount
+
     mocks = {name: importlib.import_module(f"mocks.{name}") for name in names}
-    return Mounts({f"/{name}": mocks[name].create_app(clock=Clock(virtual=virtual_clock)) for name in names})
+    app = Mounts({f"/{name}": mocks[name].create_app(clock=Clock(virtual=virtual_clock)) for name in names})
+    return mount(app)  # the live view on each mock: /<vendor>/__mock__/ui (harness/live)
 
 
 def _serve(args: argparse.Namespace) -> int:

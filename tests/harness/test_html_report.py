@@ -1,14 +1,11 @@
-"""The HTML report: escaping, links and timeline rows on the string; real runs in headless Chromium."""
+"""The HTML report: escaping, links and timeline rows on the string; real runs in headless Chromium.
+
+Chromium and the screenshot check come from tests/harness/browser.py (shared with the live view's test)."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import struct
-import subprocess
 import time
-import zlib
-from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -17,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from browser import assert_rendered, chromium, needs_chromium
 
 from harness import vendors
 from harness.catalog import Product
@@ -295,12 +293,6 @@ def test_write_html_creates_the_file(tmp_path):
 
 
 # -- real runs in headless Chromium ------------------------------------------------------------------------
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary on PATH (Debian: apt-get install -y chromium)"
-)
-
-
 class PartialPutReactiveClient(ShipStationClient):
     """PUTs only the fields it owns (nothing_lost fails); ignores the remaining-count header until a 429."""
 
@@ -363,29 +355,6 @@ def real_report() -> tuple[list[Result], list[Timeline]]:
     ]
 
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--virtual-time-budget=2000",
-]
-
-
-def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    assert CHROMIUM is not None
-    profile = tmp_path / f"chromium-profile-{len(list(tmp_path.glob('chromium-profile-*')))}"
-    command = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
-
-
 def load_in_chromium(page: Path, tmp_path: Path, fragment: str = "") -> tuple[str, list[str]]:
     """The DOM after the page's scripts ran, and every sign of a script problem.
 
@@ -404,62 +373,6 @@ def load_in_chromium(page: Path, tmp_path: Path, fragment: str = "") -> tuple[st
     return dom, problems
 
 
-# -- screenshots: a PNG reader small enough to keep Pillow out of the dependencies --------------------------
-def png_rows(path: Path) -> tuple[int, int, list[bytes]]:
-    """Width, height and the unfiltered rows (RGB) of an 8-bit, non-interlaced RGB or RGBA PNG."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
-    pos, idat, header = 8, bytearray(), None
-    while pos < len(data):
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind, chunk = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        pos += 12 + length
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", chunk)
-        elif kind == b"IDAT":
-            idat += chunk
-    assert header is not None
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    bpp = 3 if colour == 2 else 4
-    raw, stride = zlib.decompress(bytes(idat)), width * bpp
-    rows, previous = [], bytes(stride)
-    for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
-        if kind == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
-        elif kind == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
-        elif kind == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b, c = previous[i], previous[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        previous = bytes(line)
-        rows.append(previous if bpp == 3 else bytes(v for i, v in enumerate(previous) if i % 4 != 3))
-    return width, height, rows
-
-
-def colours(path: Path) -> Counter:
-    """How many pixels of each RGB colour the screenshot holds."""
-    _, _, rows = png_rows(path)
-    counts: Counter = Counter()
-    for row in rows:
-        counts.update(zip(row[0::3], row[1::3], row[2::3], strict=True))
-    return counts
-
-
-def rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
-
-
 def screenshot(page: Path, tmp_path: Path, fragment: str = "") -> Path:
     shot = tmp_path / f"{page.stem}.png"
     url = page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
@@ -469,17 +382,6 @@ def screenshot(page: Path, tmp_path: Path, fragment: str = "") -> Path:
         url, tmp_path, "--window-size=1100,1300", "--force-device-scale-factor=0.5", f"--screenshot={shot}"
     )
     return shot
-
-
-def assert_rendered(shot: Path, *fills: str) -> None:
-    """Not blank and not unstyled: many colours, none taking the whole page, and each expected fill
-    (the matrix's pass and fail cells, say) painted over a real area."""
-    counts = colours(shot)
-    total = sum(counts.values())
-    assert len(counts) > 50, f"{shot.name}: {len(counts)} colours: a blank or broken page"
-    assert counts.most_common(1)[0][1] < 0.97 * total, f"{shot.name}: one flat colour"
-    for fill in fills:
-        assert counts[rgb(fill)] > 200, f"{shot.name}: no area painted {fill}"
 
 
 PASS_CELL, FAIL_CELL, WAIT_ROW = "#dafbe1", "#ffebe9", "#ddf4ff"
