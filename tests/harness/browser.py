@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import queue
@@ -134,18 +135,22 @@ class DevTools:
         assert CHROMIUM is not None
         to_chrome, self._write = os.pipe()
         self._read, from_chrome = os.pipe()
+        # Chromium reads commands on fd 3 and writes answers on fd 4; bash puts the pipes there, from
+        # numbers above 9 so that neither is 3 or 4 already (dash takes no fd above 9).
+        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome, from_chrome)]
+        for fd in (to_chrome, from_chrome):
+            os.close(fd)
         profile = tmp_path / "chromium-devtools-profile"
-        # Chromium reads commands on fd 3 and writes answers on fd 4; the shell puts the pipes there.
-        script = f'exec "$0" "$@" 3<&{to_chrome} 4>&{from_chrome}'
+        script = f'exec "$0" "$@" 3<&{ends[0]} 4>&{ends[1]}'
         args = [*CHROMIUM_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"]
         self.process = subprocess.Popen(
-            ["sh", "-c", script, CHROMIUM, *args],
-            pass_fds=(to_chrome, from_chrome),
+            ["bash", "-c", script, CHROMIUM, *args],
+            pass_fds=tuple(ends),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        os.close(to_chrome)
-        os.close(from_chrome)
+        for fd in ends:
+            os.close(fd)
         self._next = 0
         self._answers: dict[int, queue.Queue] = {}
         self._lock = threading.Lock()
@@ -195,7 +200,9 @@ class DevTools:
         return reply["result"]
 
     def open(self, url: str) -> None:
+        """Navigate and wait until the new document has been parsed (its inline scripts have run)."""
         self.send("Page.navigate", {"url": url}, self.session)
+        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState !== 'loading'")
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (awaited when it is a promise)."""
