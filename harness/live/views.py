@@ -50,9 +50,14 @@ class LiveError(Exception):
 
 def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
     bp = Blueprint("mock_live", __name__, url_prefix=UI_PATH)
-    token = control_token()  # read once, as the control API does
-    section = f"live-{slug(mock.spec.name)}"
-    session = in_process_session(app, INTERNAL)
+    _guard(bp, control_token())  # the token is read once, as the control API does
+    _views(bp, mock, f"live-{slug(mock.spec.name)}")
+    _actions(bp, mock, in_process_session(app, INTERNAL))
+    return bp
+
+
+def _guard(bp: Blueprint, token: str | None) -> None:
+    """The control API's access rule, the one-time ?token=, and the action header."""
 
     @bp.before_request
     def guard() -> Response | None:
@@ -84,6 +89,10 @@ def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
         response.status_code = exc.status
         return response
 
+
+def _views(bp: Blueprint, mock: Mock, section: str) -> None:
+    """The page and what it polls."""
+
     @bp.get("")
     def page() -> Response:
         from ..cases import all_cases  # only when someone opens the page: serve starts without it
@@ -114,6 +123,10 @@ def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
         rows = env.get_template("_live_rows.html.j2").render(rows=page.pop("rows"))
         panels = env.get_template("_live_panels.html.j2").render(**state.panels(mock))
         return jsonify(rows=rows, panels=panels, clock=state.clock(mock), **page)
+
+
+def _actions(bp: Blueprint, mock: Mock, session: requests.Session) -> None:
+    """The page's buttons: through the mock's own control API, in process."""
 
     @bp.post("/arm")
     def arm() -> Response:
@@ -151,10 +164,10 @@ def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
         _control(session, "POST", "/reset")
         return jsonify(message="mock reset: products, journal, faults, settings and clock as at start")
 
-    def _public(text: str) -> str:
-        return text.replace(INTERNAL, request.host_url.rstrip("/") + request.script_root)
 
-    return bp
+def _public(text: str) -> str:
+    """`text` with the in-process base URL replaced by the one the page's user sees."""
+    return text.replace(INTERNAL, request.host_url.rstrip("/") + request.script_root)
 
 
 def _control(session: requests.Session, method: str, path: str, body: Any = None) -> Any:

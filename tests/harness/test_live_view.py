@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
@@ -288,6 +289,22 @@ def click(browser: DevTools, action: str) -> str:
     )
 
 
+def arm_then_clear(browser: DevTools, serve: str, api: requests.Session) -> None:
+    """Arm a case from the catalogue (the mock meets the next matching request with it), then clear it."""
+    control = f"{serve}/__mock__"
+    browser.evaluate("document.getElementById('case').value = 'shipstation.not-found'")
+    assert click(browser, "arm").startswith("armed shipstation.not-found on " + serve)
+    [rule] = requests.get(f"{control}/faults", timeout=5).json()["rules"]
+    assert (rule["status"], rule["fired"]) == (404, 0)
+    assert api.get(f"{serve}/products/1", timeout=5).status_code == 404
+    browser.wait_for("document.querySelector('#rows tr.req.fault') !== null")
+    browser.wait_for("document.querySelector('#faults td.fired').textContent === '1'")
+
+    assert click(browser, "clear-faults") == "fault rules cleared"
+    assert requests.get(f"{control}/faults", timeout=5).json() == {"rules": []}
+    browser.wait_for("document.getElementById('faults').textContent.includes('No fault rules installed.')")
+
+
 @needs_chromium
 def test_the_live_view_in_chromium(serve, browser, tmp_path):
     control, api = f"{serve}/__mock__", requests.Session()
@@ -306,18 +323,7 @@ def test_the_live_view_in_chromium(serve, browser, tmp_path):
         f"document.querySelector('#products summary').textContent.includes({json.dumps(HOSTILE)})"
     )
 
-    # Arm a case from the catalogue; the mock meets the next matching request with it.
-    browser.evaluate("document.getElementById('case').value = 'shipstation.not-found'")
-    assert click(browser, "arm").startswith("armed shipstation.not-found on " + serve)
-    [rule] = requests.get(f"{control}/faults", timeout=5).json()["rules"]
-    assert (rule["status"], rule["fired"]) == (404, 0)
-    assert api.get(f"{serve}/products/1", timeout=5).status_code == 404
-    browser.wait_for("document.querySelector('#rows tr.req.fault') !== null")
-    browser.wait_for("document.querySelector('#faults td.fired').textContent === '1'")
-
-    assert click(browser, "clear-faults") == "fault rules cleared"
-    assert requests.get(f"{control}/faults", timeout=5).json() == {"rules": []}
-    browser.wait_for("document.getElementById('faults').textContent.includes('No fault rules installed.')")
+    arm_then_clear(browser, serve, api)
 
     before = requests.get(f"{control}/state", timeout=5).json()["clock"]["now"]
     browser.evaluate("document.getElementById('advance').value = '90'")
@@ -343,3 +349,17 @@ def test_the_live_view_in_chromium(serve, browser, tmp_path):
     assert api.get(f"{serve}/products", timeout=5).status_code == 200  # the page keeps going after a reset
     browser.wait_for("document.querySelectorAll('#rows tr.req').length === 1")
     assert browser.problems == []
+
+    # The same screenshot of a blank page fails the check, or the one above proves nothing.
+    browser.open("data:text/html,<!doctype html><html><body></body></html>")
+    with pytest.raises(AssertionError, match="blank or broken"):
+        assert_rendered(browser.screenshot(tmp_path / "blank.png"))
+    # And a script error is seen, or `problems == []` above proves nothing.
+    browser.evaluate("setTimeout(function () { nope(); }, 0); console.error('broken <thing>'); 1")
+    deadline = time.monotonic() + 10
+    while len(browser.problems) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert any("broken <thing>" in p for p in browser.problems), browser.problems
+    assert any("Uncaught ReferenceError: nope is not defined" in p for p in browser.problems), (
+        browser.problems
+    )
