@@ -7,6 +7,9 @@ the report's timelines, so a live row and a report row are the same row.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +17,11 @@ from mocks.kit.core import Mock
 
 from ..html_timeline import Rows, by_seq, compact_text
 
-PAGE = 500  # rows sent per poll at most (the first poll of a long journal: its newest PAGE entries)
+PAGE = 200  # rows sent per poll at most (the first poll of a long journal: its newest PAGE entries)
+BODY_BUDGET = 200_000  # body characters per poll; past it bodies are cut short (as in a long report)
+PANEL_SHARE = (
+    0.1  # the panels are recomputed at most this share of the time (a big catalogue is slow to read)
+)
 CONTEXT = 50  # entries before the first new one, read so its row knows its wait and retry count
 MAX_PRODUCTS = 100  # products listed in the panel; the count says how many more
 # Settings that are credentials: the panel shows how many, not what (the page may be on a shared screen).
@@ -37,7 +44,7 @@ def journal_rows(mock: Mock, section: str, after: int | None) -> dict[str, Any]:
     else:
         entries = by_seq(list(journal.iter_entries(limit=PAGE + CONTEXT, after=max(0, after - CONTEXT))))
         context = sum(1 for e in entries if (e.get("seq") or 0) <= after)
-    builder = Rows(section, first.get("time") if first else None)
+    builder = Rows(section, first.get("time") if first else None, body_budget=BODY_BUDGET)
     rows: list[dict[str, Any]] = []
     if after is None and context:
         rows.append({"kind": "omitted", "count": (entries[context].get("seq") or 0) - (oldest or 0)})
@@ -72,6 +79,33 @@ def panels(mock: Mock) -> dict[str, Any]:
         "more_products": max(0, len(products) - MAX_PRODUCTS),
         "product_count": len(products),
     }
+
+
+class Throttled:
+    """A value recomputed on demand, but never more than PANEL_SHARE of the wall-clock time: after a
+    computation that took t seconds, the next waits t / PANEL_SHARE (or until `invalidate`). `version`
+    counts the changes, so a poll sends the value only to a page that does not have it yet."""
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._value: Any = None
+        self._next = 0.0
+        self.version = 0
+
+    def get(self) -> tuple[int, Any]:
+        with self._lock:
+            started = time.monotonic()  # the harness's own cost, not the mock's time (DESIGN rule 3)
+            if self.version == 0 or started >= self._next:
+                value = self._compute()
+                self._next = started + (time.monotonic() - started) / PANEL_SHARE
+                if self.version == 0 or value != self._value:
+                    self._value, self.version = value, self.version + 1
+            return self.version, self._value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._next = 0.0
 
 
 def clock(mock: Mock) -> dict[str, Any]:

@@ -51,8 +51,11 @@ class LiveError(Exception):
 def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
     bp = Blueprint("mock_live", __name__, url_prefix=UI_PATH)
     _guard(bp, control_token())  # the token is read once, as the control API does
-    _views(bp, mock, f"live-{slug(mock.spec.name)}")
-    _actions(bp, mock, in_process_session(app, INTERNAL))
+    panels = state.Throttled(
+        lambda: environment().get_template("_live_panels.html.j2").render(**state.panels(mock))
+    )
+    _views(bp, mock, f"live-{slug(mock.spec.name)}", panels)
+    _actions(bp, mock, in_process_session(app, INTERNAL), panels)
     return bp
 
 
@@ -90,7 +93,7 @@ def _guard(bp: Blueprint, token: str | None) -> None:
         return response
 
 
-def _views(bp: Blueprint, mock: Mock, section: str) -> None:
+def _views(bp: Blueprint, mock: Mock, section: str, panels: state.Throttled) -> None:
     """The page and what it polls."""
 
     @bp.get("")
@@ -119,14 +122,23 @@ def _views(bp: Blueprint, mock: Mock, section: str) -> None:
         if after is not None and not (after.isascii() and after.isdigit() and len(after) <= 18):
             raise LiveError("after must be a journal seq (a whole number)")
         page = state.journal_rows(mock, section, int(after) if after is not None else None)
-        env = environment()
-        rows = env.get_template("_live_rows.html.j2").render(rows=page.pop("rows"))
-        panels = env.get_template("_live_panels.html.j2").render(**state.panels(mock))
-        return jsonify(rows=rows, panels=panels, clock=state.clock(mock), **page)
+        rows = environment().get_template("_live_rows.html.j2").render(rows=page.pop("rows"))
+        version, html = panels.get()
+        fresh = request.args.get("panels") != str(version)  # the page has these panels already
+        return jsonify(
+            rows=rows, panels=html if fresh else None, panels_version=version, clock=state.clock(mock), **page
+        )
 
 
-def _actions(bp: Blueprint, mock: Mock, session: requests.Session) -> None:
-    """The page's buttons: through the mock's own control API, in process."""
+def _actions(bp: Blueprint, mock: Mock, session: requests.Session, panels: state.Throttled) -> None:
+    """The page's buttons: through the mock's own control API, in process. The next poll shows their
+    effect on the panels at once."""
+
+    @bp.after_request
+    def refresh(response: Response) -> Response:
+        if request.method == "POST":
+            panels.invalidate()
+        return response
 
     @bp.post("/arm")
     def arm() -> Response:

@@ -7,7 +7,7 @@
     status = document.getElementById("status"), said = document.getElementById("said"),
     clock = document.getElementById("clock"), summary = document.getElementById("summary"),
     empty = document.getElementById("empty"), form = document.getElementById("actions"),
-    last = null, shownPanels = null, timer = null, failures = 0;
+    last = null, shownPanels = 0, timer = null, failures = 0;
 
   function call(method, path, body) {
     var init = { method: method, credentials: "same-origin", cache: "no-store", headers: { "X-Live-View": "1" } };
@@ -43,7 +43,7 @@
     if (data.restart) { rows.textContent = ""; }
     if (data.rows) { rows.insertAdjacentHTML("beforeend", data.rows); }
     last = data.last;
-    if (data.panels !== shownPanels) { panels.innerHTML = data.panels; shownPanels = data.panels; }
+    if (data.panels !== null) { panels.innerHTML = data.panels; shownPanels = data.panels_version; }
     clock.textContent = data.clock.mode + ", " + data.clock.iso;
     summarise();
     if (follow && data.rows && last !== null) { window.scrollTo(0, document.body.scrollHeight); }
@@ -51,7 +51,8 @@
 
   function poll() {
     clearTimeout(timer);
-    return call("GET", "/poll" + (last === null ? "" : "?after=" + last)).then(function (data) {
+    var query = "?panels=" + shownPanels + (last === null ? "" : "&after=" + last);
+    return call("GET", "/poll" + query).then(function (data) {
       show(data);
       failures = 0;
       status.textContent = "live";

@@ -100,6 +100,19 @@ def test_rows_after_a_seq_are_the_reports_rows_escaped(served):
     assert row.group(0).replace("live-shipstation-seq", "shipstation-live-seq") in report
 
 
+def test_panels_are_sent_only_to_a_page_without_them(served):
+    session, _ = served
+    session.post(f"{UI}/arm", json={"case": "shipstation.not-found"}, headers=ACTION)
+    first = session.get(f"{UI}/poll").json()
+    assert "^/products/[0-9]+$" in first["panels"]
+    again = session.get(f"{UI}/poll", params={"panels": first["panels_version"]}).json()
+    assert again["panels"] is None and again["panels_version"] == first["panels_version"]
+    session.post(f"{UI}/clear-faults", json={}, headers=ACTION)  # an action: the next poll reads the mock
+    changed = session.get(f"{UI}/poll", params={"panels": first["panels_version"]}).json()
+    assert changed["panels_version"] == first["panels_version"] + 1
+    assert "No fault rules installed." in changed["panels"]
+
+
 def test_a_reset_or_cleared_journal_restarts_the_page(served):
     session, _ = served
     for _ in range(2):
