@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mocks.shiptheory import CREDENTIALS
-from mocks.shiptheory.models import TOKEN_LIFETIME
+from mocks.shiptheory.tokens import TOKEN_LIFETIME
 
 from .arm import Control, replay
 from .core import Case, Channel, Context, Profile

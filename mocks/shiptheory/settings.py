@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import PRODUCT_UPDATES
+from .catalogue import PRODUCT_UPDATES
 
 # Setting name -> JSON Schema; `x-error` is the message shown after "name: " when a value is refused.
 SETTINGS_SCHEMA: dict[str, dict] = {

@@ -14,9 +14,8 @@ from mocks.kit.transport import WSGIAdapter
 
 from ...catalog import Product, normalise_sku
 from ...strategies import vendor_records
-from ...sync import MappedAdapter
 from .client import SYNC_PATH, TocobagusClient
-from .mapping import differences, to_vendor, validation_reason
+from .mapping import TocobagusMapping, to_vendor, validation_reason
 from .receiver import WebhookReceiver
 
 RECEIVER_URL = "http://receiver/hooks/tocobagus"
@@ -38,20 +37,12 @@ def _response(entry: dict) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-class TocobagusAdapter(MappedAdapter):
+class TocobagusAdapter(TocobagusMapping):
     name = "tocobagus"
-    to_vendor = staticmethod(to_vendor)
     can_create = True
     announces_remaining = False
     max_retries = 3
     ignored_fields = ("updatedAt",)
-
-    def changed_fields(self, product: Product, record: dict) -> list[str]:
-        """Creation-only: a product the sync did not create cannot be changed through it, so only
-        products a catalog sync created are held to the source's values. Others are reported stale."""
-        if "syncRequestId" not in record:
-            return []
-        return differences(product, record)
 
     def is_write(self, entry: dict) -> bool:
         return entry.get("method") == "POST" and entry.get("path", "").endswith(SYNC_PATH)

@@ -23,7 +23,7 @@ from mocks.tocobagus import signing
 from ...catalog import Product, normalise_sku
 from ...sync import RequestLog, SyncError, SyncReport, plan_sync, reporting
 from ..transport import Call, Transport, VendorStrategy
-from .mapping import differences, to_row, validation_reason
+from .mapping import MAPPING, differences, to_row, validation_reason
 from .receiver import WebhookReceiver
 
 CREDENTIALS = dict(mock.CREDENTIALS)
@@ -164,10 +164,8 @@ class TocobagusClient:
         return report
 
     def _sync(self, source: list[Product], report: TocobagusReport) -> TocobagusReport:
-        from .adapter import ADAPTER  # here, not at the top: the adapter's make_client builds this client
-
         remote = self.list_all()
-        plan = plan_sync(source, remote, ADAPTER)
+        plan = plan_sync(source, remote, MAPPING)
         by_key = {normalise_sku(r["sku"]): r for r in remote if isinstance(r.get("sku"), str)}
         for product in plan.unchanged:
             stale = differences(product, by_key[product.key], self.category)

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ...catalog import Product, normalise_sku
+from ...sync import MappedAdapter
 
 EXTERNAL_ID_NAMESPACE = uuid.UUID("0b8c4d1e-6a57-4c1b-9d3f-3a2e1f0c5b7d")
 # Category fields are UUIDs at Tocobagus; the canonical product has none, so a client is configured
@@ -60,6 +61,22 @@ def differences(product: Product, record: dict, category: dict[str, str] | None 
         for name, value in to_vendor(product, category).items()
         if (value if value != [] else None) != (record.get(name) if record.get(name) != [] else None)
     ]
+
+
+class TocobagusMapping(MappedAdapter):
+    """What a sync plan needs of Tocobagus: the owned fields, and which products count as changed."""
+
+    to_vendor = staticmethod(to_vendor)
+
+    def changed_fields(self, product: Product, record: dict) -> list[str]:
+        """Creation-only: a product the sync did not create cannot be changed through it, so only
+        products a catalog sync created are held to the source's values. Others are reported stale."""
+        if "syncRequestId" not in record:
+            return []
+        return differences(product, record)
+
+
+MAPPING = TocobagusMapping()
 
 
 def validation_reason(node: Any) -> str:

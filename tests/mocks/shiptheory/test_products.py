@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mocks.shiptheory.models import TOKEN_LIFETIME
+from mocks.shiptheory.tokens import TOKEN_LIFETIME
 
 from .conftest import BASE, Api
 
