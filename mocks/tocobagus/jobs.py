@@ -131,12 +131,12 @@ class Jobs:
             succeeded += 1
         batch.update(status="COMPLETED", processedAt=now)
         job["status"] = "PROCESSING"
-        self.mock.journal.side_effect(
+        journal_job(
+            self.mock,
             "catalog.batch.processed",
             now,
-            job["requestSeq"],
+            job,
             store=job["store"],
-            requestId=job["requestId"],
             batchId=batch["batchId"],
             succeeded=succeeded,
             failed=failed,
@@ -146,12 +146,12 @@ class Jobs:
         job.update(status="COMPLETED", completedAt=now)
         config = store_config(self.mock.settings, job["store"]) or {}
         url = config.get("webhook_url")
-        self.mock.journal.side_effect(
+        journal_job(
+            self.mock,
             "catalog.sync.completed",
             now,
-            job["requestSeq"],
+            job,
             store=job["store"],
-            requestId=job["requestId"],
             summary=summary(job),
             rows=[{"rowIndex": r["rowIndex"], "sku": r["sku"], "status": r["status"]} for r in job["rows"]],
             webhook_url=url,
@@ -182,6 +182,12 @@ class Jobs:
                     "rows": [_status_row(row) for row in job["rows"]],
                 },
             }
+
+
+def journal_job(mock: Mock, kind: str, at: float, item: dict, **detail: object) -> None:
+    """Journal background work on a job (or on its webhook delivery) as a side effect of the request that
+    started the job: at `at`, tied to its request seq, naming its requestId."""
+    mock.journal.side_effect(kind, at, item["requestSeq"], requestId=item["requestId"], **detail)
 
 
 def check_request_id(request_id: str) -> None:

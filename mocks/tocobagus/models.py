@@ -61,16 +61,18 @@ class TocobagusBackend:
         self.intake = intake.Intake(mock, self.tables, self._lock, self.ids, self.store, self.sync_jobs)
         # Webhooks go out through this session; the harness mounts an in-process adapter on it.
         self.webhook_session = requests.Session()
-        self.webhooks = webhooks.Webhooks(self)
-        self._reset_state()
+        self.webhooks = webhooks.Webhooks(
+            mock,
+            self.tables,
+            self._lock,
+            self.ids,
+            self.webhook_session,
+            self.run_due_batches,
+            self.has_open_jobs,
+        )
         mock.clock.on_advance(lambda _now: self._advanced())
 
-    def _reset_state(self) -> None:
-        self.tables.clear()
-        self.fault_fired: dict[int, int] = {}  # webhook fault rule -> times it fired (webhooks.py)
-        self._fault_rules: Any = None
-
-    # The shared state, by the names the webhook worker, the tests and the benches use.
+    # The shared state, by the names the tests and the benches use.
     @property
     def stores(self) -> dict[str, dict[str, dict]]:
         return self.tables.stores
@@ -161,7 +163,7 @@ class TocobagusBackend:
 
     def reset(self) -> None:
         with self._lock:
-            self._reset_state()
+            self.tables.clear()
             self.ids.reset()
 
     def snapshot(self) -> dict:
@@ -181,7 +183,7 @@ class TocobagusBackend:
         if not isinstance(stores, dict) or not isinstance(jobs, list):
             raise MockError("backend.stores must be an object and backend.jobs a list")
         with self._lock:
-            self._reset_state()
+            self.tables.clear()
             tables = self.tables
             tables.stores = {s: {p["id"]: copy.deepcopy(p) for p in items} for s, items in stores.items()}
             tables.jobs = {j["requestId"]: copy.deepcopy(j) for j in jobs}

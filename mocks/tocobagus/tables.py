@@ -4,6 +4,8 @@ a reset or a restore."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .replay import ReplayCache
 from .retention import Retention
 
@@ -20,3 +22,5 @@ class Tables:
         self.taken: dict[str, tuple[set, set]] = {}  # store -> its SKUs and externalIds (store.taken)
         self.retention = Retention()  # rebuilds its order from jobs and deliveries (after a restore)
         self.seq = 0  # creation order, the tie-break of every sort
+        self.fault_rules: Any = None  # the webhook fault rules last seen, and how often each fired
+        self.fault_fired: dict[int, int] = {}

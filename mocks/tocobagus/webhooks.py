@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import requests
+
 from mocks.kit.access import webhook_delivery_problem
+from mocks.kit.core import Mock
 
 from . import signing
-from .ids import iso_time
-from .jobs import summary
-
-if TYPE_CHECKING:
-    from .models import TocobagusBackend
+from .ids import Ids, iso_time
+from .jobs import journal_job, summary
+from .tables import Tables
 
 BACKOFF = (1, 2, 4, 8, 16)  # seconds before attempts 2..6 (§7), counted from the end of the previous one
 MAX_ATTEMPTS = len(BACKOFF) + 1
@@ -34,12 +35,24 @@ FINISHED = ("DELIVERED", "FAILED", "DROPPED")
 
 
 class Webhooks:
-    """Deliveries (kept in `backend.deliveries`, by deliveryId) and the thread that works them off."""
+    """Deliveries (kept in `tables.deliveries`, by deliveryId) and the thread that works them off.
 
-    def __init__(self, backend: TocobagusBackend) -> None:
-        self.backend = backend
-        self.mock = backend.mock
-        self._changed = threading.Condition(backend._lock)  # state changed: an attempt ended, work queued
+    `run_batches` runs the sync batches that are due and `has_open_jobs` says whether any job is still
+    open: the real-clock worker does both kinds of background work."""
+
+    def __init__(
+        self,
+        mock: Mock,
+        tables: Tables,
+        lock: threading.RLock,
+        ids: Ids,
+        session: requests.Session,
+        run_batches: Callable[[], int],
+        has_open_jobs: Callable[[], bool],
+    ) -> None:
+        self.mock, self.tables, self.ids, self.session = mock, tables, ids, session
+        self.run_batches, self.has_open_jobs = run_batches, has_open_jobs
+        self._changed = threading.Condition(lock)  # state changed: an attempt ended, work queued
         self._in_flight = 0
         self._senders: set[int] = set()  # threads inside an attempt
         self._work_queued = False  # until the worker finds nothing left to do: requests start no thread
@@ -49,7 +62,7 @@ class Webhooks:
     def queue(self, job: dict, url: str, now: float) -> None:
         """A delivery of the job's completion event (with any webhook fault applied). Under the lock."""
         delivery = {
-            "deliveryId": self.backend.ids.next("delivery"),
+            "deliveryId": self.ids.next("delivery"),
             "requestId": job["requestId"],
             "requestSeq": job["requestSeq"],
             "store": job["store"],
@@ -64,41 +77,38 @@ class Webhooks:
         effect = self._fault()
         if effect and effect["effect"] == "drop":
             delivery["status"] = "DROPPED"
-            self.mock.journal.side_effect(
-                "webhook.dropped",
-                now,
-                job["requestSeq"],
-                requestId=job["requestId"],
-                deliveryId=delivery["deliveryId"],
-                url=url,
-                fault="drop",
-            )
+            self._journal("webhook.dropped", now, delivery, fault="drop")
         elif effect and effect["effect"] == "delay":
             delivery["dueAt"] = now + effect.get("seconds", 30)
             delivery["delayed"] = effect.get("seconds", 30)
-        deliveries = self.backend.deliveries
+        deliveries = self.tables.deliveries
         deliveries[delivery["deliveryId"]] = delivery
         if delivery["status"] == "DROPPED":
-            self.backend.finished("delivery", delivery["deliveryId"], now)
+            self.tables.retention.finished("delivery", delivery["deliveryId"], now)
         if effect and effect["effect"] == "duplicate":
-            twin_id = self.backend.ids.next("delivery")
+            twin_id = self.ids.next("delivery")
             twin = {**copy.deepcopy(delivery), "deliveryId": twin_id, "duplicate": True}
             deliveries[twin["deliveryId"]] = twin
         self._work_queued = True
         self._changed.notify_all()
 
     def _fault(self) -> dict | None:
-        backend = self.backend
+        tables = self.tables
         rules = self.mock.settings["webhook_faults"]
         # Other rules installed: their counts start again. Compared by value, since any PUT settings
         # copies every setting; an unrelated change must not re-arm a spent `times: 1` fault.
-        if rules != backend._fault_rules:
-            backend._fault_rules, backend.fault_fired = copy.deepcopy(rules), {}
+        if rules != tables.fault_rules:
+            tables.fault_rules, tables.fault_fired = copy.deepcopy(rules), {}
         for index, rule in enumerate(rules):
-            if backend.fault_fired.get(index, 0) < rule.get("times", 1):
-                backend.fault_fired[index] = backend.fault_fired.get(index, 0) + 1
+            if tables.fault_fired.get(index, 0) < rule.get("times", 1):
+                tables.fault_fired[index] = tables.fault_fired.get(index, 0) + 1
                 return rule
         return None
+
+    def _journal(self, kind: str, at: float, delivery: dict, **detail: object) -> None:
+        journal_job(
+            self.mock, kind, at, delivery, deliveryId=delivery["deliveryId"], url=delivery["url"], **detail
+        )
 
     # -- sending in the caller's thread (virtual clock advances, jobs/run) ----------
     def send_due(self) -> int:
@@ -120,7 +130,7 @@ class Webhooks:
     def _claim_due(self, now: float, limit: int | None = None) -> list[dict]:
         """Mark due deliveries SENDING, oldest first. Under the lock."""
         due = []
-        for delivery in self.backend.deliveries.values():
+        for delivery in self.tables.deliveries.values():
             if delivery["status"] == "PENDING" and delivery["dueAt"] <= now:
                 delivery["status"] = "SENDING"
                 due.append(delivery)
@@ -146,7 +156,7 @@ class Webhooks:
     def _work(self) -> None:
         clock = self.mock.clock
         while True:
-            self.backend.run_due_batches()
+            self.run_batches()
             with self._changed:
                 if clock.virtual:
                     self._thread = None
@@ -155,9 +165,9 @@ class Webhooks:
                 due = self._claim_due(now, limit=1)
                 if not due:
                     pending = [
-                        d["dueAt"] for d in self.backend.deliveries.values() if d["status"] == "PENDING"
+                        d["dueAt"] for d in self.tables.deliveries.values() if d["status"] == "PENDING"
                     ]
-                    open_jobs = self.backend.has_open_jobs()
+                    open_jobs = self.has_open_jobs()
                     if not pending and not open_jobs:
                         self._thread, self._work_queued = None, False
                         return
@@ -187,18 +197,15 @@ class Webhooks:
                 next_at = ended + BACKOFF[delivery["attempt"] - 1]
                 delivery["status"], delivery["dueAt"], outcome = "PENDING", next_at, "retrying"
             # A reset or restore meanwhile replaced the deliveries: then this attempt is forgotten.
-            current = self.backend.deliveries.get(delivery["deliveryId"]) is delivery
+            current = self.tables.deliveries.get(delivery["deliveryId"]) is delivery
             if current and next_at is None:
-                self.backend.finished("delivery", delivery["deliveryId"], ended)
+                self.tables.retention.finished("delivery", delivery["deliveryId"], ended)
         try:
             if current:
-                self.mock.journal.side_effect(
+                self._journal(
                     "webhook.attempt",
                     started,
-                    delivery["requestSeq"],
-                    requestId=delivery["requestId"],
-                    deliveryId=delivery["deliveryId"],
-                    url=delivery["url"],
+                    delivery,
                     attempt=delivery["attempt"],
                     event=EVENT,
                     status=status,
@@ -224,9 +231,9 @@ class Webhooks:
         try:
             delivery["attempt"] += 1
             headers = self._headers(delivery, started)
-            if refused := webhook_delivery_problem(delivery["url"], self.backend.webhook_session):
+            if refused := webhook_delivery_problem(delivery["url"], self.session):
                 raise ConnectionRefusedError(refused)  # not loopback, not allowed: no packet leaves
-            response = self.backend.webhook_session.post(
+            response = self.session.post(
                 delivery["url"],
                 data=signing.canonical_json(delivery["payload"]),
                 headers=headers,
