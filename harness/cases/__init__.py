@@ -13,8 +13,8 @@ import importlib
 import requests
 
 from .. import markdown, vendors
-from .arm import ArmError
 from .arm import arm as _arm
+from .control import ArmError
 from .core import PUBLIC_BASE, Case, Exchange, Profile, Reproduction
 from .core import reproduce as _reproduce
 

@@ -25,7 +25,7 @@ from mocks.kit.transport import in_process_session
 from .. import vendors
 
 if TYPE_CHECKING:
-    from .arm import Control
+    from .control import Control
 
 PUBLIC_BASE = "http://127.0.0.1:8080"  # where `catalog-harness serve` listens by default; /<vendor> each
 INTERNAL_BASE = "http://mock"

@@ -7,7 +7,7 @@ import time
 from mocks.shipstation import CREDENTIALS
 
 from ..clients.shipstation import basic_auth
-from .arm import ArmError, Control
+from .control import ArmError, Control
 from .core import Case, Channel, Context, Profile
 
 KEY, SECRET = CREDENTIALS["api_key"], CREDENTIALS["api_secret"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from mocks.shiptheory import CREDENTIALS
 from mocks.shiptheory.tokens import TOKEN_LIFETIME
 
-from .arm import Control, replay
+from .arm import replay
+from .control import Control
 from .core import Case, Channel, Context, Profile
 
 # Every API path but the login: a client must still be able to get a token to meet the case.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mocks.starshipit import CREDENTIALS, HEADERS
 
-from .arm import Control, replay
+from .arm import replay
+from .control import Control
 from .core import Case, Channel, Context, Profile
 
 ANY_API = (None, r"^/api/")

@@ -13,7 +13,7 @@ from mocks.kit.transport import WSGIAdapter
 from mocks.tocobagus import CREDENTIALS, signing
 from mocks.tocobagus.models import TIMESTAMP_WINDOW, WEBHOOK_BACKOFF
 
-from .arm import Control
+from .control import Control
 from .core import Case, Channel, Context, Exchange, Profile, RemoteChannel
 
 API = "/api/v1"

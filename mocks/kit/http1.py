@@ -16,13 +16,11 @@ import struct
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Executor
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httptools
-
-if TYPE_CHECKING:
-    from .server import Server
 
 DEFAULT_MAX_BODY = 1024 * 1024
 MAX_URL = 8 * 1024  # bytes of request target (414 beyond)
@@ -69,10 +67,22 @@ class _Reject(Exception):
         self.status = status
 
 
+class Host(Protocol):
+    """What a connection needs of the server that accepted it (server.py's `Server`)."""
+
+    app: WSGIApp
+    loop: asyncio.AbstractEventLoop
+    connections: set[Connection]
+    offload_all: bool  # every request on the executor (an app that blocks)
+    executor: Executor
+
+    def environ(self, req: Request, peer: tuple) -> dict[str, Any]: ...
+
+
 class Connection(asyncio.Protocol):
     """One client connection: parse requests, answer them one at a time and in order."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Host) -> None:
         self.server = server
         self.loop = server.loop
         self.transport: asyncio.Transport | None = None
