@@ -56,7 +56,6 @@ class VendorStrategy:
     on_answer: Callable[[requests.Response], None] = _nothing  # read rate-limit headers off any answer
     on_rate_limited: Callable[[requests.Response], None] = _nothing  # a 429: wait as the vendor says
     refresh_auth: Callable[[requests.Response], bool] = _no_refresh  # a 401: True if a retry may now pass
-    numbers_attempts: bool = True  # False: every attempt is logged as attempt 0 (each signed afresh)
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ class Transport:
                 method=call.method,
                 path=call.path,
                 body=call.logged_body,
-                attempt=attempt if self.strategy.numbers_attempts else 0,
+                attempt=attempt,
                 now=self.clock.now(),
                 action=call.action,
                 error=error,

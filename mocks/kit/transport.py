@@ -33,36 +33,7 @@ class WSGIAdapter(BaseAdapter):
         cert: Any = None,
         proxies: Any = None,
     ) -> requests.Response:
-        url = urlsplit(request.url)
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes):
-            body = body.read() if hasattr(body, "read") else b"".join(body)
-        environ = {
-            "REQUEST_METHOD": request.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote(url.path, "latin-1") or "/",
-            "QUERY_STRING": url.query,
-            "SERVER_NAME": url.hostname or "mock",
-            "SERVER_PORT": str(url.port or 80),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": url.scheme,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for name, value in request.headers.items():
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key != "CONTENT_LENGTH":
-                environ[f"HTTP_{key}"] = value
+        environ = _environ(request)
         status_line: list[str] = []
         header_list: list[tuple[str, str]] = []
 
@@ -86,11 +57,16 @@ class WSGIAdapter(BaseAdapter):
             raise requests.exceptions.ReadTimeout(
                 f"read timed out after {read_timeout} s (injected latency {latency} s)", request=request
             )
+        return self._response(request, status_line[0], header_list, content)
+
+    def _response(
+        self, request: requests.PreparedRequest, status: str, headers: list[tuple[str, str]], content: bytes
+    ) -> requests.Response:
         response = requests.Response()
-        code, _, reason = status_line[0].partition(" ")
+        code, _, reason = status.partition(" ")
         response.status_code, response.reason = int(code), reason
         merged: dict[str, str] = {}
-        for name, value in header_list:
+        for name, value in headers:
             merged[name] = f"{merged[name]}, {value}" if name in merged else value
         response.headers = CaseInsensitiveDict(merged)
         response.encoding = get_encoding_from_headers(response.headers)
@@ -102,6 +78,41 @@ class WSGIAdapter(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
+    """The WSGI environ a server would build for this request."""
+    url = urlsplit(request.url)
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        body = body.read() if hasattr(body, "read") else b"".join(body)
+    environ = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(url.path, "latin-1") or "/",
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": url.hostname or "mock",
+        "SERVER_PORT": str(url.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ[f"HTTP_{key}"] = value
+    return environ
 
 
 def _raise_connection_fault(environ: dict, request: requests.PreparedRequest, read_timeout: Any) -> None:

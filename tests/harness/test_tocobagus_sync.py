@@ -72,9 +72,18 @@ def test_5xx_on_sync_never_creates_twice(harness, when):
     result = run_once(harness, SOURCE, [], fault, extra_checks=harness.property_checks)
     assert result.ok, [str(f) for f in result.all_failures()]
     # The request log keeps the refused attempt's status (a 5xx Response is falsy; it must still be logged).
-    syncs = [(e.method, e.status) for e in result.record.report.log if e.endpoint.endswith("/catalog/sync")]
-    # Refused before it landed: sent again; landed then spoiled: found in the listing, not resent.
-    assert syncs == ([("POST", 503), ("POST", 202)] if when == "before" else [("POST", 503)])
+    log = result.record.report.log
+    syncs = [(e.method, e.status, e.retry_count) for e in log if e.endpoint.endswith("/catalog/sync")]
+    # Refused before it landed: sent again, logged as retry 1; landed then spoiled: found in the listing.
+    assert syncs == ([("POST", 503, 0), ("POST", 202, 1)] if when == "before" else [("POST", 503, 0)])
+
+
+def test_a_retried_read_is_logged_with_its_retry_count(harness):
+    fault = [{"method": "GET", "path": "/partner/stores/products$", "status": 503, "times": 2}]
+    result = run_once(harness, SOURCE, [], fault, extra_checks=harness.property_checks)
+    assert result.ok, [str(f) for f in result.all_failures()]
+    lists = [(e.status, e.retry_count) for e in result.record.report.log if e.action == "list"]
+    assert lists[:3] == [(503, 0), (503, 1), (200, 2)]
 
 
 def test_blind_retry_after_a_timeout_is_caught(harness):

@@ -88,10 +88,8 @@ class TocobagusClient:
         self.check_before_resend = check_before_resend
         self.receiver = WebhookReceiver(self.credentials["partner_secret"], self.clock)
         self.log: list[RequestLog] = []
-        # Each attempt is signed afresh (a new timestamp), and logged as attempt 0 as it always was.
-        strategy = VendorStrategy(
-            headers=self._headers, on_rate_limited=self._after_429, numbers_attempts=False
-        )
+        # Each attempt is signed afresh (a new timestamp) and logged with its retry count.
+        strategy = VendorStrategy(headers=self._headers, on_rate_limited=self._after_429)
         self.transport = Transport.for_client(self, strategy, max_retries=max_retries, timeout=timeout)
 
     # -- strategy: HMAC-signed per attempt, and a 429's Retry-After -----------------------------------------
@@ -118,10 +116,18 @@ class TocobagusClient:
         self.clock.sleep(int(response.headers.get("Retry-After", "1")))
 
     def send(
-        self, method: str, path: str, body: Any = None, *, action: str, source_id: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        action: str,
+        source_id: str | None = None,
+        attempt: int = 0,
     ) -> requests.Response | None:
-        """One signed request; None when no answer came (dropped, cut, timed out)."""
-        return self.transport.send(self._call(method, path, body, action=action, source_id=source_id))
+        """One signed request, logged as retry `attempt`; None when no answer came (dropped, cut, timeout)."""
+        call = self._call(method, path, body, action=action, source_id=source_id)
+        return self.transport.send(call, attempt)
 
     def _call(self, method: str, path: str, body: Any, *, action: str, source_id: str | None = None) -> Call:
         data = b"" if body is None else signing.canonical_json(body)
@@ -204,7 +210,7 @@ class TocobagusClient:
             if not batch:
                 return request_ids
             body = {"products": [to_row(p, self.category) for p in batch]}
-            response = self.send("POST", SYNC_PATH, body, action="create")
+            response = self.send("POST", SYNC_PATH, body, action="create", attempt=attempt)
             if response is not None and response.status_code == 202:
                 data = response.json()
                 request_ids.append(data["requestId"])
