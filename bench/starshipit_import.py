@@ -12,7 +12,7 @@ import time
 from mocks import starshipit
 from mocks.kit.clock import Clock
 from mocks.kit.core import Mock
-from mocks.starshipit.models import COLUMNS
+from mocks.starshipit.csv_template import COLUMNS
 
 
 def csv_bytes(rows: int) -> bytes:

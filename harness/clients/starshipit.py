@@ -22,7 +22,7 @@ import requests
 
 from mocks import starshipit as mock
 from mocks.kit.clock import Clock
-from mocks.starshipit.models import COLUMNS, TEMPLATE_HEADER
+from mocks.starshipit.csv_template import COLUMNS, TEMPLATE_HEADER
 
 from ..catalog import Product
 from ..strategies import vendor_records

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mocks.starshipit.models import TEMPLATE_HEADER
+from mocks.starshipit.csv_template import TEMPLATE_HEADER
 
 from .conftest import HEADERS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mocks.starshipit.models import FIELDS
+from mocks.starshipit.fields import FIELDS
 
 from .conftest import HEADERS
 
@@ -56,6 +56,9 @@ def test_color_wins_over_colour_and_empty_text_is_null(ssit):
         ({"sku": "A", "title": "t", "price": True}, ["price"]),
         ({"sku": "A", "title": "t", "dangerous_goods": "yes"}, ["dangerous_goods"]),
         ({"sku": "A", "title": "t", "brand": 3, "height": "tall"}, ["brand", "height"]),
+        # colour is typed as a string by the contract even when color wins over it
+        ({"sku": "A", "title": "t", "color": "blue", "colour": ["red"], "barcode": 5}, ["barcode", "colour"]),
+        ({"sku": "A", "title": "t", "colour": 7}, ["color"]),
     ],
 )
 def test_validation_reports_every_bad_field_in_the_envelope(ssit, product, details):

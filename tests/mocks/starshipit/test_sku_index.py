@@ -1,6 +1,6 @@
 """The SKU index stays in step with every write: a SKU freed by an update, a delete or a re-seed is free."""
 
-from mocks.starshipit.models import COLUMNS
+from mocks.starshipit.csv_template import COLUMNS
 
 
 def _csv(*rows: tuple[str, str]) -> bytes:
