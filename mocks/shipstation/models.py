@@ -7,153 +7,17 @@ enter through `seed()` (the control API); clients can list, get and fully replac
 from __future__ import annotations
 
 import copy
-import math
-import re
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mocks.kit.core import Mock
 
 from .auth import BasicAuth
 from .errors import InvalidRequest, NotFound
+from .fields import WRITABLE, format_date, is_date, is_int, numbers_from_strings, type_problem
 from .index import CatalogueIndex
-
-try:
-    from zoneinfo import ZoneInfo
-
-    PACIFIC: Any = ZoneInfo("America/Los_Angeles")
-except Exception:  # no tz database: V1 answers in Pacific time, PST is close enough
-    PACIFIC = UTC
-    PACIFIC_FALLBACK = timedelta(hours=-8)
-
-CONFIRMATIONS = ("none", "delivery", "signature", "adult_signature", "direct_signature")
-
-# Every writable field of the V1 Product model, in the order of the documentation's example, and what
-# it may hold (always also null).
-WRITABLE: dict[str, str] = {
-    "aliases": "list",
-    "sku": "str",
-    "name": "str",
-    "price": "number",
-    "defaultCost": "number",
-    "length": "number",
-    "width": "number",
-    "height": "number",
-    "weightOz": "number",
-    "internalNotes": "str",
-    "fulfillmentSku": "str",
-    "active": "bool",
-    "productCategory": "category",
-    "productType": "str",
-    "warehouseLocation": "str",
-    "defaultCarrierCode": "str",
-    "defaultServiceCode": "str",
-    "defaultPackageCode": "str",
-    "defaultIntlCarrierCode": "str",
-    "defaultIntlServiceCode": "str",
-    "defaultIntlPackageCode": "str",
-    "defaultConfirmation": "confirmation",
-    "defaultIntlConfirmation": "confirmation",
-    "customsDescription": "str",
-    "customsValue": "number",
-    "customsTariffNo": "str",
-    "customsCountryCode": "str",
-    "noCustoms": "bool",
-    "tags": "tags",
-    "upc": "str",
-    "thumbnailURL": "str",
-}
-READ_ONLY = ("productId", "createDate", "modifyDate")
-SORT_KEYS = {"sku": "sku", "modifydate": "modifyDate", "createdate": "createDate"}
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 100
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def type_problem(name: str, value: Any) -> str | None:
-    """Why `value` cannot be stored in field `name`, or None."""
-    if value is None:
-        return None
-    kind = WRITABLE[name]
-    ok = {
-        "str": lambda v: isinstance(v, str),
-        "number": _is_number,
-        "bool": lambda v: isinstance(v, bool),
-        "list": lambda v: isinstance(v, list),
-        "confirmation": lambda v: v in CONFIRMATIONS,
-        "category": lambda v: (
-            isinstance(v, dict) and _is_int(v.get("categoryId")) and isinstance(v.get("name"), str | None)
-        ),
-        "tags": lambda v: (
-            isinstance(v, list)
-            and all(
-                isinstance(t, dict) and _is_int(t.get("tagId")) and isinstance(t.get("name"), str | None)
-                for t in v
-            )
-        ),
-    }[kind](value)
-    return None if ok else f"{name} must be {kind.replace('category', 'a productCategory object')}"
-
-
-# ASCII digits and blanks only, so the mock and the contract's pattern agree on every string.
-NUMERIC_TEXT = re.compile(r"[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?[ \t]*")
-
-
-def numbers_from_strings(body: dict) -> dict:
-    """`"weightOz": "12"` read as 12, as JSON.NET binds a numeric string to a number field (quirk
-    numeric_strings); productId likewise. Text that is not a number is left for validation to refuse."""
-    converted = dict(body)
-    for name, value in body.items():
-        kind = "int" if name == "productId" else WRITABLE.get(name)
-        if kind not in ("number", "int") or not isinstance(value, str):
-            continue
-        if not NUMERIC_TEXT.fullmatch(value):
-            continue
-        text = value.strip(" \t")
-        number = float(text)
-        if not math.isfinite(number):
-            continue
-        if kind == "int":
-            if number.is_integer():
-                converted[name] = int(number)
-        else:
-            converted[name] = (
-                int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-            )
-    return converted
-
-
-def format_date(epoch: float) -> str:
-    """V1 style: Pacific local time, milliseconds, no offset (e.g. 2014-09-04T09:18:01.293)."""
-    moment = datetime.fromtimestamp(epoch, PACIFIC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-
-
-def parse_date(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T"))
-    if moment.tzinfo is None:
-        return moment
-    try:
-        return moment.astimezone(PACIFIC).replace(tzinfo=None)
-    except OverflowError:  # 0001-01-01Z or 9999-12-31-12:00 have no Pacific time: the end of the range
-        return datetime.min if moment.year < 5000 else datetime.max
-
-
-def _is_date(value: Any) -> bool:
-    try:
-        parse_date(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
+from .listing import SORT_KEYS, ListQuery, page, sort_text
 
 
 @dataclass
@@ -199,21 +63,21 @@ class ShipStationBackend:
                 ids, total = account.index.page(
                     filters.show_inactive, filters.descending, start, filters.page_size
                 )
-                return _page([account.products[i] for i in ids], total, filters)
+                return page([account.products[i] for i in ids], total, filters)
             if filters.sku is not None:  # only the products with that SKU can match
                 candidates: Any = (account.products[i] for i in account.index.with_sku(filters.sku))
             else:
                 candidates = account.products.values()
-            found = [p for p in candidates if filters.matches(p, account)]
+            found = [p for p in candidates if filters.matches(p, account.product_types)]
         if filters.sort_by:
             field_name = SORT_KEYS[filters.sort_by]
             found.sort(
-                key=lambda p: (p[field_name] is None, _sort_text(p[field_name]), p["productId"]),
+                key=lambda p: (p[field_name] is None, sort_text(p[field_name]), p["productId"]),
                 reverse=filters.descending,
             )
         else:
             found.sort(key=lambda p: p["productId"], reverse=filters.descending)
-        return _page(found[start : start + filters.page_size], len(found), filters)
+        return page(found[start : start + filters.page_size], len(found), filters)
 
     def get_product(self, key: str, product_id: int) -> dict:
         with self._lock:
@@ -284,7 +148,7 @@ class ShipStationBackend:
                 product_id = raw.get("productId")
                 if product_id is None:
                     product_id = account.next_id
-                elif not _is_int(product_id) or product_id < 1:
+                elif not is_int(product_id) or product_id < 1:
                     raise InvalidRequest(f"products[{index}]: productId must be a positive integer")
                 account.next_id = max(account.next_id, product_id + 1)
                 product = {
@@ -296,7 +160,7 @@ class ShipStationBackend:
                 product["createDate"] = raw.get("createDate") or now
                 product["modifyDate"] = raw.get("modifyDate") or product["createDate"]
                 for name in ("createDate", "modifyDate"):
-                    if not _is_date(product[name]):
+                    if not is_date(product[name]):
                         raise InvalidRequest(f"products[{index}]: {name} must be a date like {now}")
                 account.put(product)
                 self._register_type(account, product)
@@ -328,7 +192,7 @@ class ShipStationBackend:
                 raise InvalidRequest(f"backend.accounts[{key!r}].products must be a list")
             staged.seed(key, products)
             next_id = data.get("next_id", 1)
-            if _is_int(next_id):
+            if is_int(next_id):
                 staged.accounts[key].next_id = max(staged.accounts[key].next_id, next_id)
         with self._lock:
             self.accounts = staged.accounts
@@ -356,116 +220,3 @@ def _copy_json(value: Any) -> Any:
     if kind is list:
         return [_copy_json(v) for v in value]
     return copy.deepcopy(value)
-
-
-def _page(items: list[dict], total: int, filters: ListQuery) -> dict:
-    return {
-        "products": [dict(p) for p in items],
-        "total": total,
-        "page": filters.page,
-        "pages": math.ceil(total / filters.page_size),
-    }
-
-
-def _sort_text(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value or ""
-
-
-@dataclass
-class ListQuery:
-    sku: str | None = None
-    name: str | None = None
-    category_id: int | None = None
-    type_id: int | None = None
-    tag_id: int | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    show_inactive: bool = False
-    sort_by: str | None = None
-    descending: bool = False
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
-
-    @classmethod
-    def parse(cls, query: dict[str, str]) -> ListQuery:
-        """Query parameter names match case-insensitively, as on the ASP.NET V1 API."""
-        q = {k.lower(): v for k, v in query.items()}
-        try:
-            parsed = cls(
-                sku=q.get("sku") or None,
-                name=q.get("name") or None,
-                category_id=_int_param(q.get("productcategoryid")),
-                type_id=_int_param(q.get("producttypeid")),
-                tag_id=_int_param(q.get("tagid")),
-                start=parse_date(q["startdate"]) if "startdate" in q else None,
-                end=parse_date(q["enddate"]) if "enddate" in q else None,
-                show_inactive=_bool_param(q.get("showinactive")),
-                page=_int_param(q.get("page"), default=1),
-                page_size=_int_param(q.get("pagesize"), default=DEFAULT_PAGE_SIZE),
-            )
-        except ValueError:
-            raise InvalidRequest() from None
-        sort_by = q.get("sortby")
-        if sort_by is not None:
-            if sort_by.lower() not in SORT_KEYS:
-                raise InvalidRequest()
-            parsed.sort_by = sort_by.lower()
-        sort_dir = q.get("sortdir")
-        if sort_dir is not None:
-            if sort_dir.upper() not in ("ASC", "DESC"):
-                raise InvalidRequest()
-            parsed.descending = sort_dir.upper() == "DESC"
-        if parsed.page < 1 or not 1 <= parsed.page_size <= MAX_PAGE_SIZE:
-            raise InvalidRequest()
-        return parsed
-
-    def plain(self) -> bool:
-        """No filter but showInactive: the listing the index answers."""
-        return (self.sku, self.name, self.category_id, self.type_id, self.tag_id, self.start, self.end) == (
-            (None,) * 7
-        )
-
-    def matches(self, product: dict, account: Account) -> bool:
-        if not self.show_inactive and product["active"] is False:
-            return False
-        if self.sku is not None and (product["sku"] or "").casefold() != self.sku.casefold():
-            return False
-        if self.name is not None and self.name.casefold() not in (product["name"] or "").casefold():
-            return False
-        if (
-            self.category_id is not None
-            and (product["productCategory"] or {}).get("categoryId") != self.category_id
-        ):
-            return False
-        if (
-            self.type_id is not None
-            and account.product_types.get(product["productType"] or "") != self.type_id
-        ):
-            return False
-        if self.tag_id is not None and not any(t.get("tagId") == self.tag_id for t in product["tags"] or []):
-            return False
-        if self.start is not None or self.end is not None:
-            created = parse_date(product["createDate"])
-            if self.start is not None and created < self.start:
-                return False
-            if self.end is not None and created > self.end:
-                return False
-        return True
-
-
-def _int_param(text: str | None, default: int | None = None) -> int | None:
-    if text is None:
-        return default
-    text = text.strip()
-    if not text.lstrip("-").isdigit():
-        raise ValueError(text)
-    return int(text)
-
-
-def _bool_param(text: str | None) -> bool:
-    if text is None:
-        return False
-    lowered = text.strip().lower()
-    if lowered not in ("true", "false"):
-        raise ValueError(text)
-    return lowered == "true"

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from mocks.kit.clock import Clock
 from mocks.kit.core import Mock
 from mocks.shipstation import create_app
-from mocks.shipstation.models import SORT_KEYS, WRITABLE, ListQuery, _sort_text
+from mocks.shipstation.fields import WRITABLE
+from mocks.shipstation.listing import SORT_KEYS, ListQuery, sort_text
 
 KEY = "test-key"
 SKUS = ["A-1", "a-1", "B-2", "b-2", "C", "Ǳ", "ǲ", "Straße", "STRASSE", ""]
@@ -47,11 +48,11 @@ def naive(backend: Any, query: dict[str, str]) -> dict:
     """The listing as it was before the indexes: filter and sort every product."""
     filters = ListQuery.parse(query)
     account = backend._account(KEY)
-    found = [p for p in account.products.values() if filters.matches(p, account)]
+    found = [p for p in account.products.values() if filters.matches(p, account.product_types)]
     if filters.sort_by:
         name = SORT_KEYS[filters.sort_by]
         found.sort(
-            key=lambda p: (p[name] is None, _sort_text(p[name]), p["productId"]), reverse=filters.descending
+            key=lambda p: (p[name] is None, sort_text(p[name]), p["productId"]), reverse=filters.descending
         )
     else:
         found.sort(key=lambda p: p["productId"], reverse=filters.descending)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mocks.shipstation.models import WRITABLE
+from mocks.shipstation.fields import WRITABLE
 
 URL = "http://mock/products"
 
