@@ -100,30 +100,14 @@ class Account:
 def effective_line(line: Line, live: dict[str, Any], locked: bool) -> dict[str, Any]:
     """What a shipment line books with: base values, the line's own price/weight, line-only fields."""
     base = line.booked if locked else live
-    values = {
-        name: base[name]
-        for name in (
-            "sku",
-            "name",
-            "barcode",
-            "commodity_code",
-            "commodity_description",
-            "commodity_manucountry",
-            "commodity_composition",
-            "mid_code",
-            "length",
-            "width",
-            "height",
-        )
+    own = {
+        "qty": line.qty,
+        "value": base["price"] if line.price is None else line.price,
+        "weight": base["weight"] if line.weight is None else line.weight,
+        "customisation": line.customisation or "",
+        "batch_number": line.batch_number or "",
     }
-    values.update(
-        qty=line.qty,
-        value=base["price"] if line.price is None else line.price,
-        weight=base["weight"] if line.weight is None else line.weight,
-        customisation=line.customisation or "",
-        batch_number=line.batch_number or "",
-    )
-    return {name: values[name] for name in LINE_FIELDS}
+    return {name: own[name] if name in own else base[name] for name in LINE_FIELDS}
 
 
 def _shipment_state(shipment: Shipment) -> dict[str, Any]:

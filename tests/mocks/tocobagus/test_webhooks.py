@@ -182,3 +182,35 @@ def test_per_store_webhook_url_and_warehouses(api, mock, receiver):
     mock.backend.run_jobs()
     assert len(receiver.received) == 1
     assert mock.backend.products("str_test")[0]["warehouses"] == [{"clientId": "w1", "name": "A", "stock": 4}]
+
+
+def test_every_background_effect_names_the_request_that_started_it(api, mock, receiver):
+    """Batches, completion, a dropped and a sent webhook are journaled alike (jobs.journal_job): tied to
+    the sync request's seq, naming its requestId; a job's entries name the store, a delivery's its id and
+    URL."""
+    mock.update_settings({"webhook_faults": [{"effect": "duplicate"}, {"effect": "drop"}]})
+    first = api.sync([product(1)]).json()["requestId"]
+    second = api.sync([product(2)]).json()["requestId"]
+    mock.backend.run_jobs()
+    entries = mock.journal.entries()
+    seqs = [e["seq"] for e in entries if e.get("method") == "POST"]
+    by_request = {first: seqs[0], second: seqs[1]}
+    background = ("catalog.batch.processed", "catalog.sync.completed", "webhook.attempt", "webhook.dropped")
+    effects = [e for e in entries if e.get("kind") in background]
+    kinds = {(e["kind"], e["requestId"]) for e in effects}
+    assert kinds == {
+        ("catalog.batch.processed", first),
+        ("catalog.sync.completed", first),
+        ("webhook.attempt", first),  # twice: the duplicate
+        ("catalog.batch.processed", second),
+        ("catalog.sync.completed", second),
+        ("webhook.dropped", second),
+    }
+    for effect in effects:
+        assert effect["request_seq"] == by_request[effect["requestId"]], effect
+        if effect["kind"].startswith("catalog."):
+            assert effect["store"] == "str_test" and "deliveryId" not in effect
+        else:
+            assert effect["url"] == HOOK and len(effect["deliveryId"]) == 36 and "store" not in effect
+    attempts = [e for e in effects if e["kind"] == "webhook.attempt"]
+    assert len({a["deliveryId"] for a in attempts}) == 2 and len(receiver.received) == 2
