@@ -28,10 +28,6 @@ BEING_SHRUNK: set[str] = {
     "harness/cli.py::_verify",
     "harness/cli.py::_verify_matrix",
     "harness/contract_cli.py::_against_url",
-    "harness/drift.py",
-    "harness/fuzz.py",
-    "harness/html_report.py",
-    "harness/verify.py",
     "mocks/shiptheory/routes.py::make_blueprint",
 }
 
