@@ -14,6 +14,7 @@ import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -23,6 +24,7 @@ from mocks.kit.core import Mock
 from mocks.kit.transport import in_process_session
 
 from .. import vendors
+from .steps import Step, folded, script, summary
 
 if TYPE_CHECKING:
     from .control import Control
@@ -232,9 +234,9 @@ class Context(Channel):
         self.app = vendors.get(case.vendor).create_app(clock=self.clock)
         self.mock = Mock.of(self.app)
         self.session = in_process_session(self.app, INTERNAL_BASE)
-        self._setup: list[str | tuple[str, str, int]] = []
+        self._setup: list[Step] = []
         self.trigger_exchange: Exchange | None = None
-        self.after: list[str] = []  # control calls after the trigger (a clock moved to make work due)
+        self.after: list[Step] = []  # calls after the trigger (a clock moved to make work due)
         self.follow_ups: list[Exchange] = []
         self.notes: list[str] = []
         self._requests = 0
@@ -253,7 +255,7 @@ class Context(Channel):
     def send(self, method: str, path: str, *, pace: bool = True, **kwargs: Any) -> Exchange:
         """A request the case makes; before the trigger it counts as setup. `pace=False` for bursts."""
         if pace and self.profile.pace and self._requests:
-            self.clock.advance(self.profile.pace)
+            self.advance(self.profile.pace)  # a control call, so the curl lines space requests the same
         self._requests += 1
         role, self._role = self._role, "setup"  # auth's own requests (a token) are always setup
         try:
@@ -261,7 +263,12 @@ class Context(Channel):
         finally:
             self._role = role
         if role == "setup":
-            self._setup.append((method, path.split("?")[0], exchange.status))
+            headers = tuple(
+                (k, v) for k, v in exchange.request_headers.items() if k.lower() != "content-length"
+            )
+            note = f"{method} {path.split('?')[0]} → {exchange.status}"
+            step = Step(note, method, exchange.url, headers, exchange.request_body)
+            (self.after if self.trigger_exchange is not None else self._setup).append(step)
         return exchange
 
     def trigger(self, method: str, path: str, **kwargs: Any) -> Exchange:
@@ -284,8 +291,10 @@ class Context(Channel):
             raise RuntimeError(
                 f"{self.case.id}: {method} /__mock__{path} → {response.status_code} {response.text}"
             )
-        line = f"{note or method + ' /__mock__' + path}  ({method} /__mock__{path})"
-        (self.after if self.trigger_exchange is not None else self._setup).append(line)
+        step = Step.control_call(
+            note or f"{method} /__mock__{path}", method, f"{self.public}/__mock__{path}", body
+        )
+        (self.after if self.trigger_exchange is not None else self._setup).append(step)
         return response.json()
 
     def settings(self, **changes: Any) -> dict:
@@ -299,25 +308,6 @@ class Context(Channel):
 
     def advance(self, seconds: float) -> None:
         self.control("POST", "/clock", {"advance": seconds}, note=f"clock +{seconds:g} s")
-
-    def setup_lines(self) -> list[str]:
-        """The setup, with runs of the same request folded: `40 x GET /products → 200`."""
-        lines: list[str] = []
-        previous: tuple[str, str, int] | None = None
-        count = 0
-        for step in [*self._setup, ""]:
-            if isinstance(step, tuple) and step == previous:
-                count += 1
-                continue
-            if previous is not None:
-                method, path, status = previous
-                lines.append(
-                    f"{count} x {method} {path} → {status}" if count > 1 else f"{method} {path} → {status}"
-                )
-            previous, count = (step, 1) if isinstance(step, tuple) else (None, 0)
-            if isinstance(step, str) and step:
-                lines.append(step)
-        return lines
 
 
 class RemoteChannel(Channel):
@@ -353,11 +343,23 @@ class RemoteChannel(Channel):
 @dataclass
 class Reproduction:
     case: Case
-    setup: list[str]
+    steps: list[Step]  # the setup on a fresh mock, from its reset: curl lines that run as printed
     request: Exchange
-    after: list[str]
+    after_steps: list[Step]
     follow_ups: list[Exchange]
     notes: list[str]
+
+    @property
+    def setup(self) -> list[str]:
+        return summary(self.steps)
+
+    @property
+    def after(self) -> list[str]:
+        return summary(self.after_steps)
+
+    def setup_script(self) -> list[str]:
+        """The setup as shell lines (comments and curl), for a running `catalog-harness serve`."""
+        return script(self.steps)
 
     @property
     def curl(self) -> str:
@@ -378,22 +380,25 @@ class Reproduction:
         return {
             **self.case.row(),
             "setup": self.setup,
+            "seed": [step.as_json(times) for step, times in folded(self.steps)],
             **self.request.as_json(),
             "after": self.after,
+            "after_steps": [step.as_json(times) for step, times in folded(self.after_steps)],
             "follow_ups": [f.as_json() for f in self.follow_ups],
             "notes": self.notes,
         }
 
     def text(self) -> str:
         out = [f"case {self.case.id}: {self.case.title}", ""]
-        if self.setup:
-            out += ["setup (on a fresh mock, virtual clock):", *(f"  {line}" for line in self.setup), ""]
-        out += ["request:", self.curl]
+        vendor = self.case.vendor
+        out += [f"setup (resets the {vendor} mock of a running `catalog-harness serve`, freezes its clock):"]
+        out += [*self.setup_script(), "", "request:", self.curl]
         if len(self.request.request_body) > BIG_BODY:
-            out.append(f"  (body: {len(self.request.request_body)} bytes; --body-out FILE writes it)")
+            name, size = f"{self.case.id}.body", len(self.request.request_body)
+            out.append(f"# the {size}-byte body is read from {name}: `--body-out {name}` writes it")
         out += ["", "response:", self.request.raw_response()]
-        if self.after:
-            out += ["", "then:", *(f"  {line}" for line in self.after)]
+        if self.after_steps:
+            out += ["", "then:", *script(self.after_steps)]
         for follow in self.follow_ups:
             if follow.sent_by_mock:
                 out += ["", f"then the mock sent (to {follow.url}):", follow.raw_request()]
@@ -408,6 +413,12 @@ class Reproduction:
 def reproduce(case: Case, profile: Profile, public_base: str = PUBLIC_BASE) -> Reproduction:
     """Run `case` on a fresh in-process mock with a virtual clock."""
     ctx = Context(case, profile, public_base)
+    # The same start on a running mock: nothing of an earlier run left, and the clock where this one ran.
+    ctx.control("POST", "/reset", note=f"reset the {case.vendor} mock (products, settings, faults, journal)")
+    now = ctx.clock.now()
+    when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    epoch = {"mode": "virtual", "now": int(now) if now == int(now) else now}
+    ctx.control("POST", "/clock", epoch, note=f"freeze its clock at {when}, where the case ran")
     case.scenario(ctx)
     if ctx.trigger_exchange is None:
         raise RuntimeError(f"case {case.id} sent no triggering request")
@@ -417,4 +428,4 @@ def reproduce(case: Case, profile: Profile, public_base: str = PUBLIC_BASE) -> R
         ctx.notes.append(
             f"requests are {profile.pace:g} s apart on the virtual clock (the vendor's rate limit)"
         )
-    return Reproduction(case, ctx.setup_lines(), ctx.trigger_exchange, ctx.after, ctx.follow_ups, ctx.notes)
+    return Reproduction(case, ctx._setup, ctx.trigger_exchange, ctx.after, ctx.follow_ups, ctx.notes)

@@ -20,9 +20,8 @@ PROFILE = Profile(
     "tocobagus",
     _auth,
     encode=signing.canonical_json,
-    note="x-timestamp is on the virtual clock (2026-01-01T00:00:00Z): the curl line authenticates against "
-    "`catalog-harness serve --virtual-clock` before its clock is moved, and only once (a signature seen "
-    "before is AUTH_004); elsewhere, sign afresh",
+    note="x-timestamp is on the virtual clock the setup freezes (2026-01-01T00:00:00Z), and a signature "
+    "seen before is AUTH_004: run the setup again before the request again; elsewhere, sign afresh",
 )
 
 
