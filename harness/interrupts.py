@@ -7,8 +7,10 @@ ignored in …"), so a single KeyboardInterrupt can be lost and a long run carry
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -30,6 +32,7 @@ class Interrupts:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        self.deferring = 0  # inside `deferred()`: a signal is only noted, raised at the next checkpoint
         self._previous: dict[int, Any] = {}
         self._hook = sys.unraisablehook
 
@@ -54,7 +57,8 @@ class Interrupts:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.signum = self.signum or signum
-        raise Interrupted(self.signum)
+        if not self.deferring:
+            raise Interrupted(self.signum)
 
     def checkpoint(self, *_: Any) -> None:
         """Raise Interrupted if a signal came; takes and ignores any arguments (usable as a callback)."""
@@ -69,3 +73,18 @@ def checkpoint() -> None:
     """For code that does not hold the Interrupts object (a long wait deep in a run): raise if due."""
     for interrupts in _active:
         interrupts.checkpoint()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Signals only noted inside, raised by the caller's `checkpoint()`: for code that waits inside a
+    library that holds locks (concurrent.futures' `wait` holds each future's lock; an exception raised in
+    it by a signal handler can leave one held, and the pool's manager thread, joined at exit, then blocks
+    on it for ever)."""
+    for interrupts in _active:
+        interrupts.deferring += 1
+    try:
+        yield
+    finally:
+        for interrupts in _active:
+            interrupts.deferring = max(0, interrupts.deferring - 1)

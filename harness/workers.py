@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
-from . import checks, vendors
+from . import checks, interrupts, vendors
 from .report import Result
 from .runner import PropertyOutcome
 from .shards import Block, Shard, blocks, open_database, stable_generation
@@ -72,12 +72,14 @@ def run_parallel(
         index = {f: i for i, f in enumerate(futures)}
         pending = set(futures)
         try:
-            while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                _drain(progress, on_message)
-                for future in sorted(done, key=index.__getitem__):
-                    if on_done is not None:
-                        on_done(index[future], future.result())
+            with interrupts.deferred():  # a signal raised inside `wait` could leave a future's lock held
+                while pending:
+                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                    _drain(progress, on_message)
+                    for future in sorted(done, key=index.__getitem__):
+                        if on_done is not None:
+                            on_done(index[future], future.result())
+                    interrupts.checkpoint()
         except BaseException:
             # Python < 3.14 has no terminate_workers(): stop them through the pool's own table.
             processes = list((getattr(pool, "_processes", None) or {}).values())

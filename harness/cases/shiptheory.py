@@ -40,8 +40,8 @@ PROFILE = Profile(
     "shiptheory",
     _auth,
     pace=1.0,
-    note="the Bearer token was issued on the virtual clock the setup freezes (2026-01-01T00:00:00Z); on a mock "
-    "running on real time it has expired: log in first (POST /v1/token) and use that token",
+    note="the Bearer token was issued on the virtual clock the setup freezes (2026-01-01T00:00:00Z); on a "
+    "mock running on real time it has expired: log in first (POST /v1/token) and use that token",
 )
 
 
