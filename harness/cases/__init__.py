@@ -14,7 +14,8 @@ import requests
 
 from .. import markdown, vendors
 from .arm import arm as _arm
-from .control import ArmError
+from .arm import disarm as _disarm
+from .control import ArmError, Owns
 from .core import PUBLIC_BASE, Case, Exchange, Profile, Reproduction
 from .core import reproduce as _reproduce
 
@@ -22,10 +23,12 @@ __all__ = [
     "ArmError",
     "Case",
     "Exchange",
+    "Owns",
     "Profile",
     "Reproduction",
     "all_cases",
     "arm",
+    "disarm",
     "get",
     "markdown_table",
     "profile",
@@ -65,7 +68,12 @@ def reproduce(case: Case, public_base: str = PUBLIC_BASE) -> Reproduction:
 
 def arm(case: Case, base_url: str, http: requests.Session | None = None) -> str:
     """Arm `case` on the running mock whose vendor base URL is `base_url`; says what it did."""
-    return _arm(case, profile(case.vendor), base_url, http)
+    return _arm(case, profile(case.vendor), base_url, all_cases(case.vendor), http)
+
+
+def disarm(case: Case, base_url: str, http: requests.Session | None = None) -> str:
+    """Take away what arming `case` left on the running mock at `base_url`; says what it did."""
+    return _disarm(case, base_url, http)
 
 
 def markdown_table(cases: list[Case] | None = None) -> str:

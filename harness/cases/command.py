@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import ArmError, all_cases, arm, get, reproduce
+from . import ArmError, all_cases, arm, disarm, get, reproduce
 
 USAGE_ERROR = 2
 
@@ -29,11 +29,16 @@ def add_commands(subparsers: Any) -> None:
         "reproduce", help="run a named case on a fresh mock and print the request (curl) and response"
     )
     repro.add_argument("case", metavar="CASE", help="a case id, e.g. shipstation.rate-limit")
-    repro.add_argument(
+    where = repro.add_mutually_exclusive_group()
+    where.add_argument(
         "--arm",
         metavar="URL",
         help="instead, arm the case on a running mock at its vendor base URL "
-        "(e.g. http://127.0.0.1:8080/shipstation) for your own client to meet",
+        "(e.g. http://127.0.0.1:8080/shipstation) for your own client to meet; what an earlier arm "
+        "left there is taken away first",
+    )
+    where.add_argument(
+        "--disarm", metavar="URL", help="take away what arming the case left on the running mock at URL"
     )
     repro.add_argument("--json", action="store_true", help="print request, response and curl as JSON")
     repro.add_argument("--body-out", metavar="FILE", help="write the exact request body to FILE")
@@ -68,14 +73,15 @@ def run_reproduce(args: argparse.Namespace) -> int:
         case = get(args.case)
     except KeyError as exc:
         return _error(exc.args[0])
-    if args.arm:
+    if args.arm or args.disarm:
         try:
-            said = arm(case, args.arm)
+            said = arm(case, args.arm) if args.arm else disarm(case, args.disarm)
         except ArmError as exc:
             Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
             return 1
         if args.json:
-            print(json.dumps({"case": case.id, "armed": args.arm, "description": said}, indent=2))
+            done = {"armed": args.arm} if args.arm else {"disarmed": args.disarm}
+            print(json.dumps({"case": case.id, **done, "description": said}, indent=2))
         else:
             print(said)
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -33,12 +34,30 @@ class Control:
 
     def add_fault(self, rule: dict) -> None:
         """Append a rule, keeping the ones already installed (with what is left of their `times`)."""
-        kept = []
-        for existing in self.call("GET", "/faults")["rules"]:
-            fired = existing.pop("fired", 0)
-            if existing.get("times") is not None:
-                existing["times"] -= fired
-                if existing["times"] <= 0:
-                    continue
-            kept.append(existing)
-        self.call("PUT", "/faults", {"rules": [*kept, rule]})
+        self.call("PUT", "/faults", {"rules": [*left_of(self.call("GET", "/faults")["rules"]), rule]})
+
+
+def left_of(rules: list[dict]) -> list[dict]:
+    """Installed rules as a PUT re-installs them: what is left of their `times`, used-up ones gone."""
+    kept = []
+    for existing in rules:
+        existing = dict(existing)
+        fired = existing.pop("fired", 0)
+        if existing.get("times") is not None:
+            existing["times"] -= fired
+            if existing["times"] <= 0:
+                continue
+        kept.append(existing)
+    return kept
+
+
+@dataclass(frozen=True)
+class Owns:
+    """What arming a case leaves on a running mock besides a replayed answer (a fault rule, owned by its
+    path, status and body). Arming takes every case's away first, so arming is idempotent and one case is
+    armed at a time; `--disarm` takes it away. The user's own products, rules and settings stay."""
+
+    settings: dict[str, Any] = field(default_factory=dict)  # setting -> what arming sets ("quirks": {...})
+    skus: tuple[str, ...] = ()  # products arming seeds; re-arming replaces them in place
+    rate_limit: bool = False  # arming uses up a rate-limit window
+    lasting: str = ""  # what no disarm can undo (a clock moved forward)

@@ -27,7 +27,7 @@ from .. import vendors
 from .steps import Step, folded, script, summary
 
 if TYPE_CHECKING:
-    from .control import Control
+    from .control import Control, Owns
 
 PUBLIC_BASE = "http://127.0.0.1:8080"  # where `catalog-harness serve` listens by default; /<vendor> each
 INTERNAL_BASE = "http://mock"
@@ -148,6 +148,7 @@ class Case:
     # Default: the trigger's method, path and body, with valid credentials.
     probe: Callable[[Channel], ProbeResult] | None = None
     arm_expect: str | None = None  # default: `expect`
+    arm_owns: Owns | None = None  # what `arm_with` leaves on the mock, for re-arming and --disarm
 
     def row(self) -> dict[str, str]:
         return {"id": self.id, "vendor": self.vendor, "title": self.title, "description": self.description}

@@ -7,7 +7,8 @@ import time
 from mocks.shipstation import CREDENTIALS
 
 from ..clients.shipstation import basic_auth
-from .control import ArmError, Control
+from .arm import seed_owned
+from .control import ArmError, Control, Owns
 from .core import Case, Channel, Context, Profile
 
 KEY, SECRET = CREDENTIALS["api_key"], CREDENTIALS["api_secret"]
@@ -132,7 +133,7 @@ def _exhaust(control: Control, case: Case) -> list[str]:
 
 def _seed_for_put(control: Control, case: Case, reject: bool) -> list[str]:
     control.call("PUT", "/settings", {"quirks": {"reject_partial_updates": reject}})
-    stored = control.call("POST", "/products", {"products": [MUG]})["products"][0]
+    stored = seed_owned(control, MUG, "productId")
     pid = stored["productId"]
     then = (
         "400 listing the missing fields"
@@ -195,6 +196,7 @@ CASES = [
         {"X-Rate-Limit-Limit": "40", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "60"},
         arm_with=_exhaust,
         arm_expect="Too Many Requests",
+        arm_owns=Owns(rate_limit=True),
     ),
     Case(
         "shipstation.not-found",
@@ -217,6 +219,7 @@ CASES = [
         "The requested product has been updated",
         evidence='"weightOz": null',
         arm_with=lambda control, case: _seed_for_put(control, case, reject=False),
+        arm_owns=Owns({"quirks": {"reject_partial_updates": False}}, skus=(MUG["sku"],)),
         probe=lambda ch: _put_then_get(ch),
         arm_expect='"weightOz": null',
     ),
@@ -230,6 +233,7 @@ CASES = [
         400,
         "The entire resource must be provided. Missing fields: aliases, defaultCost",
         arm_with=lambda control, case: _seed_for_put(control, case, reject=True),
+        arm_owns=Owns({"quirks": {"reject_partial_updates": True}}, skus=(MUG["sku"],)),
     ),
     Case(
         "shipstation.put.id-mismatch",

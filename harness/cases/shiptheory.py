@@ -6,7 +6,7 @@ from mocks.shiptheory import CREDENTIALS
 from mocks.shiptheory.tokens import TOKEN_LIFETIME
 
 from .arm import replay
-from .control import Control
+from .control import Control, Owns
 from .core import Case, Channel, Context, Profile
 
 # Every API path but the login: a client must still be able to get a token to meet the case.
@@ -169,6 +169,7 @@ CASES = [
         '"message": "Unauthorized"',
         arm_match=ANY_API,
         arm_with=_expire_tokens,
+        arm_owns=Owns(lasting="on a virtual clock, the clock moved on (it only moves forward): log in again"),
     ),
     Case(
         "shiptheory.rate-limit",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mocks.starshipit import CREDENTIALS, HEADERS
 
-from .arm import replay
-from .control import Control
+from .arm import replay, seed_owned
+from .control import Control, Owns
 from .core import Case, Channel, Context, Profile
 
 ANY_API = (None, r"^/api/")
@@ -107,7 +107,7 @@ def page_size(ctx: Context) -> None:
 def _seed_for_update(control: Control, case: Case) -> list[str]:
     """Real state: the quirk on and a full product to update."""
     control.call("PUT", "/settings", {"quirks": {"update_replaces_whole_product": True}})
-    pid = control.call("POST", "/products", {"products": [MUG]})["products"][0]["id"]
+    pid = seed_owned(control, MUG, "id")["id"]
     return [
         f"armed {case.id} on {control.base}: quirk update_replaces_whole_product=true "
         f"and seeded product {pid} ({MUG['sku']}, with weight, price and hs_code)",
@@ -172,6 +172,7 @@ CASES = [
         {"Retry-After": "1"},
         arm_match=ANY_API,
         arm_with=_production_tier,
+        arm_owns=Owns({"tier": "production"}),
     ),
     Case(
         "starshipit.validation.required-field",
@@ -235,6 +236,7 @@ CASES = [
         '"weight": null',
         evidence='"hs_code": null',
         arm_with=_seed_for_update,
+        arm_owns=Owns({"quirks": {"update_replaces_whole_product": True}}, skus=(MUG["sku"],)),
     ),
     Case(
         "starshipit.delete.unknown-ids",

@@ -8,6 +8,7 @@ from typing import Any
 from mocks.tocobagus import signing
 
 from . import tocobagus_scenarios as s
+from .control import Owns
 from .core import Case, Channel, Context, Profile
 
 
@@ -210,6 +211,7 @@ CASES = [
         200,
         '"status": "PENDING"',
         arm_with=s.arm_delay,
+        arm_owns=Owns({"processing_delay_seconds": 30}),
         probe=s.sync_then_status,
     ),
     _case(
@@ -223,6 +225,7 @@ CASES = [
         '"message": "Catalog sync request accepted"',
         evidence="x-webhook-attempt: 3",
         arm_with=s.arm_unreachable,
+        arm_owns=Owns({"webhook_url": s.UNREACHABLE}),
         probe=s.sync_then_journal,
         arm_expect='"outcome": "retrying"',
     ),
@@ -237,6 +240,7 @@ CASES = [
         evidence='"event":"catalog.sync.completed"',
         evidence_times=2,
         arm_with=s.arm_duplicate,
+        arm_owns=Owns({"webhook_faults": s.DUPLICATE_ONCE}),
         probe=s.sync_then_journal,
         arm_expect='"duplicate": true',
     ),

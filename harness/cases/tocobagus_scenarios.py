@@ -25,6 +25,7 @@ ANY_API = (None, rf"^{API}/")
 ROW = {"externalId": "ext-mug-01", "sku": "MUG-01", "name": "Enamel mug", "price": 125000, "stock": 10}
 RECEIVER = "http://receiver/hooks/catalog"
 UNREACHABLE = "http://127.0.0.1:9/catalog-harness/unreachable-receiver"  # discard port: refused
+DUPLICATE_ONCE = [{"effect": "duplicate", "times": 1}]
 
 
 def signed(
@@ -211,7 +212,7 @@ def _receiver_note(settings: dict) -> list[str]:
 
 def arm_duplicate(control: Control, case: Case) -> list[str]:
     settings = control.call("GET", "/settings")
-    control.call("PUT", "/settings", {"webhook_faults": [{"effect": "duplicate", "times": 1}]})
+    control.call("PUT", "/settings", {"webhook_faults": DUPLICATE_ONCE})
     return [
         f"armed {case.id} on {control.base}: webhook_faults [duplicate x 1]",
         "  the next completed catalog sync's webhook is delivered twice (two delivery ids, one requestId)",
@@ -226,7 +227,7 @@ def arm_unreachable(control: Control, case: Case) -> list[str]:
         f"armed {case.id} on {control.base}: webhook_url = {UNREACHABLE} (refuses connections)",
         "  the next completed sync's webhook fails and is retried after 1, 2, 4, 8, 16 s (6 attempts, each",
         "  signed afresh), all in GET /__mock__/journal; your receiver gets none, so your client must poll",
-        f"  the request status. Undo: PUT /__mock__/settings {json.dumps({'webhook_url': previous})}",
+        f"  the request status (webhook_url was {json.dumps(previous)})",
     ]
 
 
@@ -236,7 +237,6 @@ def arm_delay(control: Control, case: Case) -> list[str]:
     return [
         f"armed {case.id} on {control.base}: processing_delay_seconds 30 (was {previous:g})",
         "  catalog syncs stay PENDING for 30 s after they are accepted",
-        f"  undo: PUT /__mock__/settings {json.dumps({'processing_delay_seconds': previous})}",
     ]
 
 

@@ -128,6 +128,12 @@ def _journal_fault_clock_routes(bp: Blueprint, mock: Mock) -> None:
         mock.faults.clear()
         return jsonify(rules=[])
 
+    @bp.delete("/rate-limits")
+    def clear_rate_limits() -> Response:
+        """A used-up window undone without a reset: `reproduce --disarm` keeps the user's catalogue."""
+        mock.limiter.reset()
+        return jsonify(cleared=True)
+
     @bp.post("/clock")
     def clock() -> Response:
         data = _body()

@@ -72,7 +72,8 @@ def test_follow_ups_show_the_partial_put_loss_and_the_signed_webhook_retries():
 
 def test_setup_is_summarised_and_big_bodies_go_to_a_file():
     result = cases.reproduce(cases.get("shipstation.rate-limit"))
-    assert result.setup == ["40 x GET /products → 200"]
+    assert result.setup[2:] == ["40 x GET /products → 200"]  # after the reset and the clock
+    assert result.setup_script()[-1].startswith("for i in $(seq 40); do curl -sS -o /dev/null -X GET ")
     big = cases.reproduce(cases.get("tocobagus.validation.batch-too-large"))
     assert "--data-binary @tocobagus.validation.batch-too-large.body" in big.curl
     assert len(big.request.request_body) > 4096
@@ -188,7 +189,12 @@ def test_reproduce_command_prints_curl_and_raw_response(capsys, tmp_path):
     assert cli("reproduce", "starshipit.rate-limit", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["response"]["status"] == 429 and data["response"]["headers"]["Retry-After"] == "1"
-    assert data["curl"].startswith("curl -i -X GET") and data["setup"] == ["2 x GET /api/products → 200"]
+    assert data["curl"].startswith("curl -i -X GET") and data["setup"][2:] == ["2 x GET /api/products → 200"]
+    assert [step["times"] for step in data["seed"]] == [1, 1, 2]
+    assert (
+        data["seed"][0]["curl"]
+        == "curl -sSf -o /dev/null -X POST http://127.0.0.1:8080/starshipit/__mock__/reset"
+    )
 
 
 def test_reproduce_command_arms_a_running_mock(capsys, servers):
