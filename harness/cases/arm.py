@@ -112,9 +112,16 @@ def disarm_plan(control: Control, cases: list[Case], keep_skus: tuple[str, ...] 
     if present:
         note = f"product(s) {', '.join(sorted(present))} removed (GET, then PUT /__mock__/state without them)"
         plan.append((note, "PUT", "/state", StateWithout(frozenset(present))))
-    if any(owns.rate_limit for owns in owned):
-        plan.append(("rate-limit windows forgotten", "DELETE", "/rate-limits", None))
+    if any(owns.rate_limit for owns in owned) and _window_used_up(control):
+        plan.append(("the used-up rate-limit window forgotten", "DELETE", "/rate-limits", None))
     return plan
+
+
+def _window_used_up(control: Control) -> bool:
+    """Whether the newest rate-limit decision in the journal left nothing (as arming one does)."""
+    entries = control.call("GET", "/journal?limit=200")["entries"]
+    decisions = [e["rate_limit"] for e in entries if e.get("rate_limit")]
+    return bool(decisions) and decisions[-1]["remaining"] == 0
 
 
 def _settings_back(control: Control, owned: list[Owns]) -> dict:
@@ -157,9 +164,8 @@ def _undo_lines(control: Control, plan: list[Call]) -> list[str]:
     for note, method, path, body in plan:
         lines.append(f"  # {note}")
         if not isinstance(body, StateWithout):  # a whole state document is no line to print
-            lines.append(
-                "  " + Step.control_call(note, method, f"{control.base}/__mock__{path}", body).curl()
-            )
+            curl = Step.control_call(note, method, f"{control.base}/__mock__{path}", body).curl()
+            lines += [f"  {line}" for line in curl.splitlines()]
     return lines
 
 

@@ -173,6 +173,9 @@ def test_disarm_removes_the_cases_rules_settings_and_products_only(serve):
     assert said.startswith("disarmed shipstation.put.reject-partial") and "MUG-01 removed" in said
     assert state(base) == before
     assert "nothing to undo" in cli("shipstation.put.reject-partial", "--disarm", base)
+    cli("shipstation.rate-limit", "--arm", base)
+    assert "rate-limit window forgotten" in cli("shipstation.rate-limit", "--disarm", base)
+    assert requests.get(f"{base}/products", auth=("test-key", "test-secret"), timeout=30).status_code == 200
 
 
 def test_the_undo_curl_lines_printed_by_arm_run_as_printed(serve, tmp_path):
