@@ -164,9 +164,9 @@ CASES = [
     ),
     _case(
         "rate-limit",
-        "601st request in a minute: 429 RATE_001 + Retry-After",
-        "600 requests a minute per partner (a guess, settable as rate_limit); over it, 429 RATE_001 "
-        "with Retry-After in seconds.",
+        "Over the rate limit in a minute: 429 RATE_001 + Retry-After",
+        "600 requests a minute per partner (a guess, settable as rate_limit; the case sets 2, so its "
+        "setup is short); over it, 429 RATE_001 with Retry-After in seconds.",
         s.rate_limit,
         429,
         '"code": "RATE_001", "message": "Too many requests"',
