@@ -1,7 +1,8 @@
 """The machinery of the error-case catalogue: run a case on a fresh in-process mock and record it.
 
 A case is a small scenario function. It talks to the mock through a `Context`: control calls and
-requests made before the interesting one are summarised as setup, `trigger()` is the request the case
+requests made before the interesting one are its setup, kept as steps that print as curl lines (steps.py)
+and run as printed against `catalog-harness serve`, `trigger()` is the request the case
 is about (shown in full, as curl and raw response), and `follow()` adds the evidence after it (the
 GET that shows what a partial PUT lost, the webhook attempts a sync caused). Vendors' cases live in
 `harness/cases/<vendor>.py`; nothing here knows a vendor.
