@@ -21,6 +21,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .catalog import Product
+from .interrupts import checkpoint
 from .pipeline import Example
 from .properties import ChecksFailed, Judged
 from .shards import stable_generation
@@ -135,6 +136,8 @@ def explore(
     except ChecksFailed:
         found.failed = True
     except Exception as exc:
+        # A Ctrl-C raised inside hypothesis' own code can come out wrapped as an error: it is the interrupt.
+        checkpoint()
         found.error = exc
     return found
 
