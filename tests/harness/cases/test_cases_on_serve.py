@@ -84,6 +84,17 @@ def test_printed_setup_and_request_run_as_printed_on_serve(case, serve, capsys, 
     assert status == expected["status"], body.decode("utf-8", "replace")
     assert body.decode("utf-8") == expected["body"]
     assert f"HTTP/1.1 {status}" in text
+    follow = [f for f in data["follow_ups"] if f["request"]["url"].startswith(DEFAULT)]  # not webhooks
+    if follow:  # then the evidence: the calls after the request, and the follow-up requests
+        then = [step["curl"] for step in data["after_steps"]] + [f["curl"] for f in follow]
+        script.write_text("\n".join(then).replace(DEFAULT, serve) + "\n")
+        done = subprocess.run(["bash", "-e", str(script)], capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        status, body = parse_curl_i(done.stdout[done.stdout.rindex(b"HTTP/1.1 ") :])  # the last answer
+        assert (status, body.decode("utf-8")) == (
+            follow[-1]["response"]["status"],
+            follow[-1]["response"]["body"],
+        )
 
 
 # -- --arm and --disarm, through the command, on the same serve ---------------------------------------------
