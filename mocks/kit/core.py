@@ -1,9 +1,9 @@
 """The kit's core, with no Flask in it: what one running mock holds and how its errors render.
 
-`mocks/kit/app.py` is the Flask adapter around this. The request context the core needs (the journal
-sequence number, the rate-limit decision) reaches it as a `RequestContext` that the adapter supplies, and
-errors render from an `ErrorContext` of plain data, so a backend can be driven and its errors rendered
-with no HTTP at all.
+`mocks/kit/pipeline.py` takes every vendor request through the same steps; `mocks/kit/app.py` is the Flask
+adapter around both. What the core needs of the request being answered (the journal sequence number, the
+rate-limit decision) reaches it as a `RequestContext` the pipeline keeps, and errors render from an
+`ErrorContext` of plain data, so a backend can be driven and its errors rendered with no HTTP at all.
 """
 
 from __future__ import annotations
@@ -42,6 +42,18 @@ class Backend(Protocol):
     def run_jobs(self) -> dict: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a vendor's auth step found: whose data the request reads and what the rate limit counts.
+
+    `refused`: the gateway admitted and counts the request, but the service behind it refuses it (Starshipit:
+    APIM counts a request by subscription key before Starshipit checks the API key)."""
+
+    account: Any = None
+    rate_key: str | None = None  # None: the request counts against no limit
+    refused: MockError | None = None
+
+
 @dataclass
 class VendorSpec:
     name: str
@@ -78,6 +90,22 @@ class VendorSpec:
     secret_ids: bool = False
     # A fresh request id for an error envelope that carries one (e.g. a vendor's requestId), or None.
     error_ids: Callable[[Mock], str] | None = None
+    # -- the vendor's steps of the request pipeline (mocks/kit/pipeline.py) --------------------------------
+    # The auth step: reads the request's credentials and returns the Caller, or raises the vendor's error.
+    # None: no credentials, no rate limit.
+    authenticate: Callable[[Mock, Any], Caller] | None = None
+    # Whether auth (and the rate limit) also runs for a path none of the vendor's routes match, as a gateway
+    # in front of the router does (ShipStation's 404 carries X-Rate-Limit-*). Otherwise only routed paths.
+    auth_before_routing: bool = False
+    # The vendor's 429 for a refused decision (given the caller: some envelopes name it).
+    rate_limited: Callable[[Decision, Caller], MockError] | None = None
+    # The limit in force, read from the settings (never written per request). None: setting `rate_limit`.
+    rate_limit_for: Callable[[Mock], int] | None = None
+    # Headers on every answer that reached the auth step, from its decision (None: nothing counted yet).
+    rate_headers: Callable[[Mock, Decision | None], dict[str, str]] | None = None
+    # Routing leniency: given the request, route what the vendor's front server serves but the rule map
+    # misses (ShipStation: a trailing slash, letter case). Called before auth; adapter-specific.
+    reroute: Callable[[Mock, Any], None] | None = None
 
     def __post_init__(self) -> None:
         if self.quirk_decls:
@@ -90,13 +118,16 @@ class VendorSpec:
         return (False, True)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestContext:
-    """What the core learns about the request being answered; the adapter keeps one per request."""
+    """What the pipeline learns about the request being answered: one per request, never shared."""
 
     seq: int | None = None
     time: float | None = None
-    rate_limit: dict | None = None
+    rate_limit: dict | None = None  # the decision as the journal shows it
+    decision: Decision | None = None
+    caller: Caller | None = None
+    error: str | None = None  # the traceback of an unexpected exception
 
 
 def _no_request() -> RequestContext | None:
@@ -154,11 +185,15 @@ class Mock:
 
     # -- rate limits -------------------------------------------------------------------------------------
     def rate_limit(self, key: str) -> Decision:
-        """Count a request against `key`; the decision goes into the current request's journal entry."""
-        decision = self.limiter.hit(key)
+        """Count a request against `key` under the limit in force; the decision goes into the current
+        request's journal entry."""
+        limit_for = self.spec.rate_limit_for
+        limit = limit_for(self) if limit_for is not None else self.settings["rate_limit"]
+        decision = self.limiter.hit(key, limit)
         request = self.current_request()
         if request is not None:
             request.rate_limit = decision.as_journal(self.public_id(key))
+            request.decision = decision
         return decision
 
     def public_id(self, value: Any) -> Any:
@@ -180,7 +215,6 @@ class Mock:
         self.journal.clear()
         self.faults.clear()
         self.settings = self._default_settings()
-        self.limiter.limit = self.spec.rate_limit
         self.set_clock(self._initial_clock)
 
     def set_clock(self, command: Any) -> dict:
@@ -208,7 +242,6 @@ class Mock:
             else:
                 merged[key] = value
         self.settings = merged
-        self.limiter.limit = merged["rate_limit"]
         return self.settings
 
     def install_faults(self, rules: list[Any]) -> list[dict]:
@@ -253,7 +286,6 @@ class Mock:
             check_shape(backend_state, self.spec.state_schema, "backend")
         all_or_nothing(self.backend, "backend", lambda: self.backend.restore(backend_state))
         self.settings = settings
-        self.limiter.limit = settings["rate_limit"]
         self.faults.clear()
         for rule in rules:
             self.faults.add(rule)

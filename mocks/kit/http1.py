@@ -325,6 +325,7 @@ _date_cache: list[Any] = [0, b""]
 
 
 def _date() -> bytes:
+    """A Date for an answer whose app gave none (the `serve` index): the mocks send their clock's."""
     now = int(time.time())
     if _date_cache[0] != now:
         _date_cache[:] = [now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)).encode()]
@@ -333,14 +334,18 @@ def _date() -> bytes:
 
 def _head(status: str, headers: list[tuple[str, str]], length: int, keep_alive: bool) -> bytes:
     lines = [b"HTTP/1.1 ", status.encode("latin-1"), b"\r\n"]
-    has_length = False
+    has_length = has_date = False
     for name, value in headers:
-        if len(name) == 14 and name.lower() == "content-length":
+        size = len(name)
+        if size == 14 and name.lower() == "content-length":
             has_length = True
+        elif size == 4 and name.lower() == "date":
+            has_date = True
         lines += (name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n")
     if not has_length:
         lines += (b"Content-Length: ", str(length).encode(), b"\r\n")
-    lines += (b"Date: ", _date(), b"\r\n")
+    if not has_date:
+        lines += (b"Date: ", _date(), b"\r\n")
     if not keep_alive:
         lines.append(b"Connection: close\r\n")
     lines.append(b"\r\n")

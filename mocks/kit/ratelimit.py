@@ -37,26 +37,31 @@ class Decision:
 
 
 class RateLimiter:
+    """Counters only: the limit is an argument of each hit (read from the settings then), never state a
+    request writes, so threads answering at once cannot race on it."""
+
     def __init__(self, clock: Clock, limit: int, period: float) -> None:
         self.clock = clock
-        self.limit = limit
+        self.limit = limit  # the default for a hit given none
         self.period = period
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}  # key -> (window start, requests counted)
 
-    def hit(self, key: str) -> Decision:
-        """Count one request for `key`; a refused request does not use up the window."""
+    def hit(self, key: str, limit: int | None = None) -> Decision:
+        """Count one request for `key` under `limit`; a refused request does not use up the window."""
+        if limit is None:
+            limit = self.limit
         now = self.clock.now()
         start = math.floor(now / self.period) * self.period
         with self._lock:
             window_start, used = self._windows.get(key, (start, 0))
             if window_start != start:
                 used = 0
-            allowed = used < self.limit
+            allowed = used < limit
             if allowed:
                 used += 1
             self._windows[key] = (start, used)
-        return Decision(allowed, self.limit, self.limit - used, start + self.period, now)
+        return Decision(allowed, limit, max(0, limit - used), start + self.period, now)
 
     def reset(self) -> None:
         with self._lock:

@@ -11,7 +11,7 @@ from mocks.kit.core import VendorSpec
 from .errors import http_error
 from .models import ShipStationBackend
 from .quirks import QUIRKS
-from .routes import make_blueprint
+from .routes import authenticate, make_blueprint, rate_headers, rate_limited, reroute
 from .settings import SETTINGS_SCHEMA
 
 NAME = "shipstation"
@@ -34,6 +34,11 @@ SPEC = VendorSpec(
     # leniency, a trailing slash is the same resource): //products//1 is product 1.
     merge_slashes=True,
     secret_ids=True,  # the account is the API key of the key pair
+    authenticate=authenticate,
+    auth_before_routing=True,  # an unknown path's 404 and a 405 carry X-Rate-Limit-* too (§7)
+    rate_limited=rate_limited,
+    rate_headers=rate_headers,
+    reroute=reroute,
 )
 
 

@@ -1,4 +1,5 @@
-"""ShipStation V1 product routes: authenticate, count, parse, call the backend, serialise."""
+"""ShipStation V1: the auth step, rate-limit headers and lenient routing the kit's pipeline calls, and the
+product routes (parse, call the backend, serialise)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,40 @@ import json
 import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from mocks.kit.app import account
 from mocks.kit.body import BodyError, read_json
-from mocks.kit.core import CONTROL_PREFIX, Mock
+from mocks.kit.core import CONTROL_PREFIX, Caller, Mock, MockError
+from mocks.kit.ratelimit import Decision
 
 from .errors import InvalidRequest, TooManyRequests
 from .models import ShipStationBackend
 
 
-def _rate_headers(decision: Any) -> dict[str, str]:
+def authenticate(mock: Mock, req: Request) -> Caller:
+    """The auth step: Basic auth by API key and secret; the key pair is what the limit counts."""
+    key = mock.backend.authenticate(req.headers.get("Authorization", ""))  # type: ignore[attr-defined]
+    return Caller(account=key, rate_key=key)
+
+
+def rate_limited(decision: Decision, caller: Caller) -> MockError:
+    return TooManyRequests()
+
+
+def rate_headers(mock: Mock, decision: Decision | None) -> dict[str, str]:
+    """X-Rate-Limit-* on all responses (vendor-notes §7, 2026-12-01); with no decision (a refused login),
+    those of an unspent window."""
+    if decision is None:
+        period = mock.limiter.period
+        reset = max(1, math.ceil(period - mock.clock.now() % period - 1e-9))
+        limit = mock.settings["rate_limit"]
+        return {
+            "X-Rate-Limit-Limit": str(limit),
+            "X-Rate-Limit-Remaining": str(limit),
+            "X-Rate-Limit-Reset": str(reset),
+        }
     return {
         "X-Rate-Limit-Limit": str(decision.limit),
         "X-Rate-Limit-Remaining": str(decision.remaining),
@@ -28,35 +52,13 @@ def make_blueprint(mock: Mock) -> Blueprint:
     backend: ShipStationBackend = mock.backend  # type: ignore[assignment]
     bp = Blueprint("shipstation", __name__)
 
-    # App-wide hooks, not blueprint ones: an unknown path (404) and a wrong method (405) never reach the
-    # blueprint, yet V1 puts X-Rate-Limit-* on "all responses" (vendor-notes §7, 2026-12-01).
-    @bp.before_app_request
-    def auth_and_count() -> None:
-        if request.path.startswith(CONTROL_PREFIX):
-            return
-        _reroute(mock)
-        g.rate_headers = _fresh_window_headers(mock)  # what a refused login still gets
-        key = backend.authenticate(request.headers.get("Authorization", ""))
-        g.account = key
-        decision = mock.rate_limit(key)
-        g.rate_headers = _rate_headers(decision)
-        if not decision.allowed:
-            raise TooManyRequests()
-
-    @bp.after_app_request
-    def rate_headers(response: Response) -> Response:
-        headers = g.get("rate_headers")
-        if headers and not request.path.startswith(CONTROL_PREFIX):
-            response.headers.update(headers)
-        return response
-
     @bp.get("/products")
     def list_products() -> Response:
-        return _json(backend.list_products(g.account, request.args.to_dict()))
+        return _json(backend.list_products(account(), request.args.to_dict()))
 
     @bp.get("/products/<int:product_id>")
     def get_product(product_id: int) -> Response:
-        return _json(backend.get_product(g.account, product_id))
+        return _json(backend.get_product(account(), product_id))
 
     @bp.put("/products/<int:product_id>")
     def update_product(product_id: int) -> Response:
@@ -64,25 +66,12 @@ def make_blueprint(mock: Mock) -> Blueprint:
             body = read_json(request)
         except BodyError:
             raise InvalidRequest() from None
-        return _json(backend.update_product(g.account, product_id, body))
+        return _json(backend.update_product(account(), product_id, body))
 
     return bp
 
 
-def _fresh_window_headers(mock: Mock) -> dict[str, str]:
-    """The headers of an unspent window: for answers that count against no key pair (a refused login)."""
-    period = mock.limiter.period
-    now = mock.clock.now()
-    reset = max(1, math.ceil(period - now % period - 1e-9))
-    limit = mock.limiter.limit
-    return {
-        "X-Rate-Limit-Limit": str(limit),
-        "X-Rate-Limit-Remaining": str(limit),
-        "X-Rate-Limit-Reset": str(reset),
-    }
-
-
-def _reroute(mock: Mock) -> None:
+def reroute(mock: Mock, request: Request) -> None:
     """Route what an ASP.NET service would serve but Flask's map misses: a trailing slash on a resource
     path (npm node-shipstation asks for /products/{id}/), and, with quirk case_insensitive_paths, any
     letter case (/Products)."""
@@ -92,8 +81,8 @@ def _reroute(mock: Mock) -> None:
     candidate = path.rstrip("/") or "/"
     if mock.quirk("case_insensitive_paths"):
         candidate = candidate.lower()
-    if candidate == path:
-        return
+    if candidate == path or candidate.startswith(CONTROL_PREFIX):
+        return  # never the control API: /__MOCK__/faults is a vendor path, so V1's 404
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
         rule, args = adapter.match(candidate, method=request.method, return_rule=True)

@@ -13,7 +13,7 @@ from mocks.kit.core import VendorSpec
 from .errors import http_error
 from .models import ShiptheoryBackend, mint_token
 from .quirks import QUIRKS
-from .routes import control_routes, make_blueprint
+from .routes import authenticate, control_routes, make_blueprint, rate_limited
 from .settings import SETTINGS_SCHEMA
 
 NAME = "shiptheory"
@@ -41,6 +41,8 @@ SPEC = VendorSpec(
     settings_schema=SETTINGS_SCHEMA,
     sensitive_headers=frozenset({"authorization"}),
     control_routes=control_routes,
+    authenticate=authenticate,
+    rate_limited=rate_limited,
 )
 
 

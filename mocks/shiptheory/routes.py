@@ -1,4 +1,5 @@
-"""Shiptheory v1 routes: authenticate, count, parse, call the backend, serialise."""
+"""Shiptheory v1: the auth step the kit's pipeline calls, and the routes (parse, call the backend,
+serialise)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,42 @@ import json
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Request, Response, request
 from werkzeug.routing import PathConverter
 
-from mocks.kit.core import Mock
+from mocks.kit.app import account
+from mocks.kit.core import Caller, Mock, MockError
+from mocks.kit.ratelimit import Decision
 
 from .bodies import BodyError, read_body
 from .errors import BadRequest, NotAcceptable, TooManyRequests, Unauthorized
 from .models import ShiptheoryBackend
+
+
+def authenticate(mock: Mock, req: Request) -> Caller:
+    """The auth step: an Accept it can answer, then a bearer token from POST /v1/token, whose account is
+    what the limit counts: 1 request per second per account [ST-RATE]. The token request itself counts
+    against the account it names only with quirk rate_limit_token_requests."""
+    # "406 Not Acceptable: you requested a format that isn't json or xml" (ST-DOCS errors); no Accept
+    # header accepts anything.
+    if req.accept_mimetypes and not req.accept_mimetypes.best_match(ACCEPTABLE):
+        raise NotAcceptable()
+    if req.endpoint == "shiptheory.token":
+        body = _body()
+        email = body.get("email") if isinstance(body, dict) else None
+        if not isinstance(email, str) or email not in mock.settings["accounts"]:
+            return Caller()
+        return Caller(email, email if mock.quirk("rate_limit_token_requests") else None)
+    # Some real clients send "bearer"; the scheme matches case-insensitively (§7, all vendors).
+    scheme, _, token = req.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    account = mock.backend.account_for_token(token.strip())  # type: ignore[attr-defined]
+    return Caller(account, account)
+
+
+def rate_limited(decision: Decision, caller: Caller) -> MockError:
+    return TooManyRequests()
 
 
 def make_blueprint(mock: Mock) -> Blueprint:
@@ -22,69 +51,43 @@ def make_blueprint(mock: Mock) -> Blueprint:
     # Before the routes, so their rules can use it.
     bp.record_once(lambda state: state.app.url_map.converters.setdefault("key", KeyConverter))
 
-    def count(account: str) -> None:
-        """1 request per second per account [ST-RATE]; over it, 429."""
-        g.account = account
-        if not mock.rate_limit(account).allowed:
-            raise TooManyRequests()
-
-    @bp.before_request
-    def authenticate() -> None:
-        # "406 Not Acceptable: you requested a format that isn't json or xml" (ST-DOCS errors); no Accept
-        # header accepts anything.
-        if request.accept_mimetypes and not request.accept_mimetypes.best_match(ACCEPTABLE):
-            raise NotAcceptable()
-        if request.endpoint == "shiptheory.token":
-            return
-        # Some real clients send "bearer"; the scheme matches case-insensitively (§7, all vendors).
-        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized()
-        count(backend.account_for_token(token.strip()))
-
     @bp.post("/token")
     def token() -> Response:
-        body = _body()
-        email = body.get("email") if isinstance(body, dict) else None
-        if isinstance(email, str) and email in mock.settings["accounts"]:
-            g.account = email
-            if mock.quirk("rate_limit_token_requests"):
-                count(email)
-        return _json(backend.issue_token(body))
+        return _json(backend.issue_token(_body()))
 
     @bp.get("/products")
     def list_products() -> Response:
-        return _json(backend.list_products(g.account, request.args.to_dict()))
+        return _json(backend.list_products(account(), request.args.to_dict()))
 
     @bp.post("/products")
     def create_product() -> Response:
-        return _json(backend.create_product(g.account, _body()))  # 200, not 201 (§7)
+        return _json(backend.create_product(account(), _body()))  # 200, not 201 (§7)
 
     @bp.get("/products/view/<key:sku>", merge_slashes=False)
     def view_product(sku: str) -> Response:
-        return _json(backend.view_product(g.account, sku))
+        return _json(backend.view_product(account(), sku))
 
     # PUT per the reference; POST as the documentation's JavaScript sample sends it (§7, 2026-12-01).
     @bp.route("/products/update/<key:sku>", methods=["PUT", "POST"], merge_slashes=False)
     def update_product(sku: str) -> Response:
-        return _json(backend.update_product(g.account, sku, _body()))
+        return _json(backend.update_product(account(), sku, _body()))
 
     @bp.post("/shipments")
     def book_shipment() -> Response:
-        return _json(backend.book_shipment(g.account, _body()))
+        return _json(backend.book_shipment(account(), _body()))
 
     # Before /shipments/<reference>: "list" and "search" are routes of their own (ST-DOCS).
     @bp.get("/shipments/list")
     def list_shipments() -> Response:
-        return _json(backend.list_shipments(g.account, request.args.to_dict()))
+        return _json(backend.list_shipments(account(), request.args.to_dict()))
 
     @bp.get("/shipments/search")
     def search_shipments() -> Response:
-        return _json(backend.search_shipments(g.account, request.args.to_dict()))
+        return _json(backend.search_shipments(account(), request.args.to_dict()))
 
     @bp.get("/shipments/<key:reference>", merge_slashes=False)
     def view_shipment(reference: str) -> Response:
-        return _json(backend.view_shipment(g.account, _shipment_reference(reference)))
+        return _json(backend.view_shipment(account(), _shipment_reference(reference)))
 
     return bp
 

@@ -11,7 +11,7 @@ from mocks.kit.core import VendorSpec
 from .errors import http_error
 from .models import TIER_LIMITS, StarshipitBackend
 from .quirks import QUIRKS
-from .routes import make_blueprint
+from .routes import authenticate, make_blueprint, rate_limit_for, rate_limited
 from .settings import SETTINGS_SCHEMA
 
 NAME = "starshipit"
@@ -38,6 +38,9 @@ SPEC = VendorSpec(
     sensitive_headers=frozenset(h.lower() for h in HEADERS.values()),
     sensitive_params=frozenset({"subscription-key"}),
     secret_ids=True,  # the account is the API key, the rate-limit key the subscription key
+    authenticate=authenticate,
+    rate_limited=rate_limited,
+    rate_limit_for=rate_limit_for,
 )
 
 

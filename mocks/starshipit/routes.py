@@ -1,14 +1,17 @@
-"""Starshipit Product Catalogue routes: gateway, rate limit, account, then parse → backend → serialise."""
+"""Starshipit Product Catalogue: the gateway's auth step and limit the kit's pipeline calls, and the routes
+(parse, call the backend, serialise)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Request, Response, request
 
+from mocks.kit.app import account
 from mocks.kit.body import BodyError, read_json
-from mocks.kit.core import Mock
+from mocks.kit.core import Caller, Mock, MockError
+from mocks.kit.ratelimit import Decision
 
 from .errors import (
     InvalidApiKey,
@@ -22,43 +25,48 @@ from .models import StarshipitBackend
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
+def authenticate(mock: Mock, req: Request) -> Caller:
+    """The auth step. APIM checks the subscription key and counts the request by it before Starshipit sees
+    the API key: a bad API key is refused once counted. The APIM default: the header, or else the
+    `subscription-key` query parameter (§7, 2026-12-01)."""
+    backend: StarshipitBackend = mock.backend  # type: ignore[assignment]
+    subscription = req.headers.get("Ocp-Apim-Subscription-Key") or req.args.get("subscription-key", "")
+    if not backend.valid_subscription_key(subscription):
+        raise InvalidSubscription()
+    api_key = req.headers.get("StarShipIT-Api-Key", "")
+    if not backend.valid_api_key(api_key):
+        return Caller(rate_key=subscription, refused=InvalidApiKey())
+    return Caller(api_key, subscription)
+
+
+def rate_limit_for(mock: Mock) -> int:
+    """The tier's requests per second, unless the `rate_limit` setting says otherwise."""
+    return mock.backend.requests_per_second()  # type: ignore[attr-defined]
+
+
+def rate_limited(decision: Decision, caller: Caller) -> MockError:
+    return RateLimitExceeded(decision.reset_seconds)
+
+
 def make_blueprint(mock: Mock) -> Blueprint:
     backend: StarshipitBackend = mock.backend  # type: ignore[assignment]
     bp = Blueprint("starshipit", __name__, url_prefix="/api")
 
-    @bp.before_request
-    def gateway_then_account() -> None:
-        # APIM checks the subscription key and counts the request before Starshipit sees the API key.
-        # The APIM default: the header, or else the `subscription-key` query parameter (§7, 2026-12-01).
-        subscription = request.headers.get("Ocp-Apim-Subscription-Key") or request.args.get(
-            "subscription-key", ""
-        )
-        if not backend.valid_subscription_key(subscription):
-            raise InvalidSubscription()
-        mock.limiter.limit = backend.requests_per_second()
-        decision = mock.rate_limit(subscription)
-        if not decision.allowed:
-            raise RateLimitExceeded(decision.reset_seconds)
-        api_key = request.headers.get("StarShipIT-Api-Key", "")
-        if not backend.valid_api_key(api_key):
-            raise InvalidApiKey()
-        g.account = api_key
-
     @bp.get("/products")
     def list_products() -> Response:
-        return _json(backend.list_products(g.account, request.args.to_dict()))
+        return _json(backend.list_products(account(), request.args.to_dict()))
 
     @bp.post("/products")
     def create_product() -> Response:
-        return _json(backend.create_product(g.account, _json_body()))
+        return _json(backend.create_product(account(), _json_body()))
 
     @bp.put("/products/update")
     def update_product() -> Response:
-        return _json(backend.update_product(g.account, _json_body()))
+        return _json(backend.update_product(account(), _json_body()))
 
     @bp.delete("/products/delete")
     def delete_products() -> Response:
-        return _json(backend.delete_products(g.account, _json_body()))
+        return _json(backend.delete_products(account(), _json_body()))
 
     @bp.get("/products/template")
     def template() -> Response:
@@ -66,11 +74,11 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
     @bp.get("/products/export")
     def export() -> Response:
-        return _csv(backend.export_csv(g.account), "products.csv")
+        return _csv(backend.export_csv(account()), "products.csv")
 
     @bp.post("/products/import")
     def import_products() -> Response:
-        return _json(backend.import_csv(g.account, _csv_upload()))
+        return _json(backend.import_csv(account(), _csv_upload()))
 
     return bp
 

@@ -12,7 +12,7 @@ from . import retention
 from .errors import http_error
 from .models import TocobagusBackend
 from .quirks import QUIRKS
-from .routes import make_blueprint
+from .routes import authenticate, make_blueprint, rate_limited
 from .settings import SETTINGS_SCHEMA, setting_problem
 from .state import STATE_SCHEMA
 
@@ -59,6 +59,8 @@ SPEC = VendorSpec(
     state_schema=STATE_SCHEMA,
     max_body_bytes=MAX_BODY_BYTES,
     error_ids=lambda mock: mock.backend.ids.request_id(),  # every error envelope's own requestId
+    authenticate=authenticate,
+    rate_limited=rate_limited,
 )
 
 

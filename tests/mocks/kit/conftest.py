@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
-from mocks.kit.app import create_app
+from mocks.kit.app import account, create_app
 from mocks.kit.clock import Clock
-from mocks.kit.core import MockError, VendorSpec
+from mocks.kit.core import Caller, MockError, VendorSpec
 from mocks.kit.transport import in_process_session
 
 
@@ -55,27 +55,26 @@ class TinyBackend:
         return {"ran": 0}
 
 
+def tiny_auth(mock, req):
+    key = req.headers.get("X-Key")
+    if key not in ("alpha", "beta"):
+        raise TinyError(401, "bad key")
+    return Caller(key, key)
+
+
 def tiny_blueprint(mock):
     bp = Blueprint("tiny", __name__)
 
-    @bp.before_request
-    def key():
-        g.account = request.headers.get("X-Key")
-        if g.account not in ("alpha", "beta"):
-            raise TinyError(401, "bad key")
-        if not mock.rate_limit(g.account).allowed:
-            raise TinyError(429, "slow down")
-
     @bp.get("/items")
     def items():
-        return Response(json.dumps(mock.backend.products(g.account)), mimetype="application/json")
+        return Response(json.dumps(mock.backend.products(account())), mimetype="application/json")
 
     @bp.put("/items")
     def put():
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("sku"), str):
             raise TinyError(400, "need an object with a sku")
-        mock.backend.put(g.account, body)
+        mock.backend.put(account(), body)
         return Response(json.dumps({"stored": body["sku"]}), mimetype="application/json")
 
     @bp.get("/boom")
@@ -99,6 +98,8 @@ SPEC = VendorSpec(
     validate_setting=lambda key, value: None if value in ("blue", "red") else "must be blue or red",
     sensitive_headers=frozenset({"X-Key"}),
     max_body_bytes=1000,
+    authenticate=tiny_auth,
+    rate_limited=lambda decision, caller: TinyError(429, "slow down"),
 )
 
 

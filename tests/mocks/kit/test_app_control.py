@@ -99,7 +99,7 @@ def test_settings_merge_and_refuse_unknowns_by_name(tiny, tiny_app):
         f"{BASE}/__mock__/settings", json={"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
     )
     assert r.json() == {"quirks": {"loud": True}, "rate_limit": 9, "colour": "red"}
-    assert Mock.of(tiny_app).limiter.limit == 9
+    assert Mock.of(tiny_app).rate_limit("alpha").limit == 9  # the limit a request reads
     for bad, message in (
         ({"quirks": {"quiet": True}}, "unknown quirk 'quiet'"),
         ({"rate_limit": 0}, "rate_limit must be a positive integer"),

@@ -80,6 +80,9 @@ def test_production_tier_allows_twenty_per_second(limited):
     limited.mock.update_settings({"tier": "production"})
     statuses = [limited.call("GET").status_code for _ in range(21)]
     assert statuses == [200] * 20 + [429]
+    assert limited.requests()[-1]["rate_limit"]["limit"] == 20
+    # The tier's limit is read by each request, never written into the shared counters (threads raced on it).
+    assert limited.mock.limiter.limit == 2
     limited.mock.update_settings({"rate_limit": 5})  # an explicit rate_limit overrides the tier
     limited.mock.clock.advance(1)
     assert [limited.call("GET").status_code for _ in range(6)] == [200] * 5 + [429]
