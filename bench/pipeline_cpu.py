@@ -92,10 +92,13 @@ def seed(conn: Connection, sink: Sink) -> None:
         data = json.dumps(body).encode()
         method = "PUT" if path.endswith("settings") else "POST"
         head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-        # The control API runs on a worker thread in the server; here it is called inline.
-        conn.server.offload_all = False
+        # The control API runs on a worker thread: the loop runs until it has answered.
+        answered = len(sink.out) + 1
         conn.data_received(head + data)
-        conn.server.loop.run_until_complete(asyncio.sleep(0.2))
+        for _ in range(600):
+            if len(sink.out) >= answered and not conn.busy:
+                break
+            conn.server.loop.run_until_complete(asyncio.sleep(0.05))
         assert sink.out and b" 200 " in sink.out[-1][:20], sink.out[-1][:200]
 
 

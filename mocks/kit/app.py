@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from types import FunctionType
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from . import pipeline
@@ -23,6 +23,7 @@ from .control import control_blueprint
 from .core import CONTROL_PREFIX, Backend, Caller, Mock, RequestContext, VendorSpec
 from .errors import ErrorContext, MockError, SettingsError
 from .pipeline import error_response
+from .routes import Answer, LeanRequest, Routes
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -33,21 +34,9 @@ __all__ = [
     "MockError",
     "SettingsError",
     "VendorSpec",
-    "account",
     "create_app",
     "error_response",
 ]
-
-
-def _current_request() -> RequestContext | None:
-    """The core's view of the request being answered (kept in `g` by the pipeline), if any."""
-    return g.get("request") if has_request_context() else None
-
-
-def account() -> Any:
-    """The account the vendor's auth step found for the request being answered (None: it found none)."""
-    caller = g.request.caller
-    return caller.account if caller is not None else None
 
 
 class MockFlask(Flask):
@@ -57,6 +46,18 @@ class MockFlask(Flask):
         super().__init__(import_name)
         self._sync_functions: set[Callable] = set()
         self.mock = mock
+        self.lean: Routes | None = None  # the vendor's hot routes, answered without Flask's machinery
+
+    def wsgi_app(self, environ: dict, start_response: Callable) -> Any:
+        """A request the lean routes match exactly skips Flask; everything else goes through it."""
+        lean = self.lean
+        found = lean.match(environ["REQUEST_METHOD"], environ["PATH_INFO"]) if lean is not None else None
+        if found is None:
+            return super().wsgi_app(environ, start_response)
+        handler, args = found
+        req = LeanRequest(environ, self.mock.spec.max_body_bytes)
+        response = pipeline.handle(self.mock, req, lambda: handler(req, **args), routed=True)
+        return response(environ, start_response)
 
     def full_dispatch_request(self) -> Response:
         """A vendor request goes through the kit's pipeline (mocks/kit/pipeline.py); the control API through
@@ -64,11 +65,14 @@ class MockFlask(Flask):
         req = request._get_current_object()  # type: ignore[attr-defined]
         if req.path.startswith(CONTROL_PREFIX):
             return super().full_dispatch_request()
-        context = g.request = RequestContext()
-        return pipeline.answer(self.mock, req, context, self._route)
+        reroute = self.mock.spec.reroute
+        if reroute is not None:  # the vendor's routing leniency, for what the rule map missed
+            reroute(self.mock, req)
+        return pipeline.handle(self.mock, req, self._route, routed=req.url_rule is not None)
 
-    def _route(self) -> Response:
-        return self.make_response(self.dispatch_request())
+    def _route(self) -> Response | Answer:
+        answer = self.dispatch_request()
+        return answer if isinstance(answer, Answer) else self.make_response(answer)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         if func in self._sync_functions:
@@ -99,11 +103,13 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = spec.max_body_bytes
     app.json.sort_keys = False
     mock.attach(app)
-    mock.current_request = _current_request
+    mock.current_request = pipeline.current
     app.register_blueprint(control_blueprint(mock))
 
     _handle_errors(app, mock)
     app.register_blueprint(spec.make_blueprint(mock))
+    if spec.lean_routes is not None:
+        app.lean = spec.lean_routes(mock)
     if spec.merge_slashes:
         app.wsgi_app = MergeSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -116,7 +122,7 @@ def _handle_errors(app: Flask, mock: Mock) -> None:
     @app.errorhandler(Exception)
     def failed(exc: Exception) -> Response:
         if not request.path.startswith(CONTROL_PREFIX):
-            return pipeline.render(mock, request.path, exc, g.get("request") or RequestContext())
+            return pipeline.render(mock, request.path, exc, pipeline.current() or RequestContext())
         if isinstance(exc, HTTPException):
             return Response(json.dumps({"error": exc.description}), exc.code, mimetype="application/json")
         message = f"internal error: {type(exc).__name__}: {exc}"[:500]

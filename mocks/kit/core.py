@@ -106,6 +106,9 @@ class VendorSpec:
     # Routing leniency: given the request, route what the vendor's front server serves but the rule map
     # misses (ShipStation: a trailing slash, letter case). Called before auth; adapter-specific.
     reroute: Callable[[Mock, Any], None] | None = None
+    # The vendor's hot routes (mocks/kit/routes.py), built once per app: requests they match exactly are
+    # answered on the lean path, without Flask's request machinery. Its make_blueprint serves them too.
+    lean_routes: Callable[[Mock], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.quirk_decls:
@@ -127,6 +130,7 @@ class RequestContext:
     rate_limit: dict | None = None  # the decision as the journal shows it
     decision: Decision | None = None
     caller: Caller | None = None
+    fault: FaultRule | None = None
     error: str | None = None  # the traceback of an unexpected exception
 
 

@@ -15,6 +15,7 @@ import json
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Response
@@ -25,25 +26,49 @@ from .core import Caller, Mock, RequestContext
 from .errors import ErrorContext, MockError
 from .faults import CONNECTION_EFFECTS, FaultRule
 
+_current: ContextVar[RequestContext | None] = ContextVar("mock_request", default=None)
 
-def answer(mock: Mock, req: Request, context: RequestContext, route: Callable[[], Response]) -> Response:
-    """One vendor request, top to bottom. `route` calls the vendor's view (it raises 404/405 unrouted)."""
-    spec = mock.spec
-    environ = req.environ
+
+def current() -> RequestContext | None:
+    """What the pipeline knows of the request being answered on this thread (None outside one)."""
+    return _current.get()
+
+
+def account() -> Any:
+    """The account the vendor's auth step found for the request being answered (None: it found none)."""
+    context = _current.get()
+    caller = context.caller if context is not None else None
+    return caller.account if caller is not None else None
+
+
+def handle(mock: Mock, req: Request, route: Callable[[], Response], routed: bool) -> Response:
+    """Answer one vendor request, with its context current on this thread while it is answered."""
+    context = RequestContext()
+    token = _current.set(context)
+    try:
+        return answer(mock, req, context, route, routed)
+    finally:
+        _current.reset(token)
+
+
+def answer(
+    mock: Mock, req: Request, context: RequestContext, route: Callable[[], Response], routed: bool
+) -> Response:
+    """One vendor request, top to bottom. `route` calls the vendor's handler; it raises 404/405 when
+    `routed` is false (no route matched the path)."""
+    spec, environ = mock.spec, req.environ
     context.seq, context.time = mock.journal.next_seq(), mock.clock.now()  # receive
-    if spec.reroute is not None:
-        spec.reroute(mock, req)
-    rule = fault_before(mock, req.method, req.path, environ)
+    rule = context.fault = fault_before(mock, req.method, req.path, environ)
     reached_auth = False
     if rule is not None and answers_before(rule):
         response = fault_response(rule, mock, req.path)
     else:
         try:
             refused_by_server(mock, req)
-            if spec.authenticate is not None and (spec.auth_before_routing or req.url_rule is not None):
+            if spec.authenticate is not None and (spec.auth_before_routing or routed):
                 reached_auth = True
-                context.caller = caller = spec.authenticate(mock, req)
-                count(mock, caller)
+                context.caller = spec.authenticate(mock, req)
+                count(mock, context.caller)
             response = route()
         except Exception as exc:  # every failure in the vendor's shape, a bug included
             response = render(mock, req.path, exc, context)
@@ -53,7 +78,7 @@ def answer(mock: Mock, req: Request, context: RequestContext, route: Callable[[]
         response = fault_after(rule, mock, req.path, response, environ)
     if "Date" not in response.headers:  # a fault rule may set its own
         response.headers["Date"] = http_date(mock.clock.now())
-    journal(mock, req, context, response, rule)
+    journal(mock, req, context, response)
     return response
 
 
@@ -167,12 +192,10 @@ def http_date(now: float) -> str:
 
 
 # -- journal -----------------------------------------------------------------------------------------------
-def journal(
-    mock: Mock, req: Request, context: RequestContext, response: Response, rule: FaultRule | None
-) -> None:
+def journal(mock: Mock, req: Request, context: RequestContext, response: Response) -> None:
     """Record the exchange cheaply: headers redacted now, body previews rendered when the journal is read."""
     journal = mock.journal
-    caller = context.caller
+    caller, rule = context.caller, context.fault
     journal.exchange(
         {
             "seq": context.seq,

@@ -11,7 +11,7 @@ from mocks.kit.core import VendorSpec
 from .errors import http_error
 from .models import ShipStationBackend
 from .quirks import QUIRKS
-from .routes import authenticate, make_blueprint, rate_headers, rate_limited, reroute
+from .routes import authenticate, make_blueprint, product_routes, rate_headers, rate_limited, reroute
 from .settings import SETTINGS_SCHEMA
 
 NAME = "shipstation"
@@ -39,6 +39,7 @@ SPEC = VendorSpec(
     rate_limited=rate_limited,
     rate_headers=rate_headers,
     reroute=reroute,
+    lean_routes=product_routes,
 )
 
 

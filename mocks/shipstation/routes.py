@@ -7,13 +7,14 @@ import json
 import math
 from typing import Any
 
-from flask import Blueprint, Request, Response, current_app, request
+from flask import Blueprint, Request, current_app
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from mocks.kit.app import account
 from mocks.kit.body import BodyError, read_json
 from mocks.kit.core import CONTROL_PREFIX, Caller, Mock, MockError
+from mocks.kit.pipeline import account
 from mocks.kit.ratelimit import Decision
+from mocks.kit.routes import Answer, Routes
 
 from .errors import InvalidRequest, TooManyRequests
 from .models import ShipStationBackend
@@ -48,27 +49,32 @@ def rate_headers(mock: Mock, decision: Decision | None) -> dict[str, str]:
     }
 
 
-def make_blueprint(mock: Mock) -> Blueprint:
+def product_routes(mock: Mock) -> Routes:
+    """The three V1 product routes, served by Flask and on the kit's lean path alike."""
     backend: ShipStationBackend = mock.backend  # type: ignore[assignment]
-    bp = Blueprint("shipstation", __name__)
+    routes = Routes()
 
-    @bp.get("/products")
-    def list_products() -> Response:
-        return _json(backend.list_products(account(), request.args.to_dict()))
+    @routes.route("GET", "/products")
+    def list_products(req: Request) -> Answer:
+        return _json(backend.list_products(account(), req.args.to_dict()))
 
-    @bp.get("/products/<int:product_id>")
-    def get_product(product_id: int) -> Response:
+    @routes.route("GET", "/products/<int:product_id>")
+    def get_product(req: Request, product_id: int) -> Answer:
         return _json(backend.get_product(account(), product_id))
 
-    @bp.put("/products/<int:product_id>")
-    def update_product(product_id: int) -> Response:
+    @routes.route("PUT", "/products/<int:product_id>")
+    def update_product(req: Request, product_id: int) -> Answer:
         try:
-            body = read_json(request)
+            body = read_json(req)
         except BodyError:
             raise InvalidRequest() from None
         return _json(backend.update_product(account(), product_id, body))
 
-    return bp
+    return routes
+
+
+def make_blueprint(mock: Mock) -> Blueprint:
+    return product_routes(mock).blueprint("shipstation")
 
 
 def reroute(mock: Mock, request: Request) -> None:
@@ -95,5 +101,5 @@ def reroute(mock: Mock, request: Request) -> None:
     request.routing_exception = None
 
 
-def _json(payload: Any, status: int = 200) -> Response:
-    return Response(json.dumps(payload), status, mimetype="application/json")
+def _json(payload: Any) -> Answer:
+    return Answer(json.dumps(payload).encode())

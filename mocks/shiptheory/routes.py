@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, Request, Response, request
 from werkzeug.routing import PathConverter
 
-from mocks.kit.app import account
 from mocks.kit.core import Caller, Mock, MockError
+from mocks.kit.pipeline import account
 from mocks.kit.ratelimit import Decision
 
 from .bodies import BodyError, read_body

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Request, Response, request
 
-from mocks.kit.app import account
 from mocks.kit.body import BodyError, read_json
 from mocks.kit.core import Caller, Mock, MockError
+from mocks.kit.pipeline import account
 from mocks.kit.ratelimit import Decision
 
 from .errors import (

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Request, Response, g, request
+from flask import Blueprint, Request, Response, request
 
-from mocks.kit.app import account
 from mocks.kit.body import BodyError, read_json
 from mocks.kit.core import Caller, Mock, MockError
+from mocks.kit.pipeline import account, current
 from mocks.kit.ratelimit import Decision
 
 from .errors import TooManyRequests, ValidationFailed
@@ -40,8 +40,9 @@ def make_blueprint(mock: Mock) -> Blueprint:
 
     @bp.post("/partner/stores/catalog/sync")
     def catalog_sync() -> Response:
-        caller = g.request.caller  # its rate key is the partner
-        return _json(backend.sync(caller.account, caller.rate_key, _body(), g.request.seq), 202)
+        context = current()
+        caller = context.caller  # its rate key is the partner
+        return _json(backend.sync(caller.account, caller.rate_key, _body(), context.seq), 202)
 
     @bp.get("/partner/stores/catalog/<request_id>")
     def catalog_status(request_id: str) -> Response:

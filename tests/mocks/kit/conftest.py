@@ -8,9 +8,10 @@ import json
 import pytest
 from flask import Blueprint, Response, request
 
-from mocks.kit.app import account, create_app
+from mocks.kit.app import create_app
 from mocks.kit.clock import Clock
 from mocks.kit.core import Caller, MockError, VendorSpec
+from mocks.kit.pipeline import account
 from mocks.kit.transport import in_process_session
 
 

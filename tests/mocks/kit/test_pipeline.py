@@ -5,9 +5,15 @@ from __future__ import annotations
 import dataclasses
 import socket
 
+import pytest
+from flask import Response
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mocks.kit.app import create_app
 from mocks.kit.clock import VIRTUAL_EPOCH, Clock
 from mocks.kit.core import Caller, Mock
+from mocks.kit.routes import Answer
 from mocks.kit.server import ServerThread
 from mocks.kit.transport import in_process_session
 
@@ -110,3 +116,51 @@ def test_the_journal_names_the_account_the_auth_step_found_and_the_time_it_came(
         VIRTUAL_EPOCH + 5,
         "alpha",
     )
+
+
+header_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["update", "set", "contains"]),
+        st.sampled_from(["Date", "date", "X-Rate-Limit-Limit", "x-rate-limit-limit", "Retry-After"]),
+        st.text("abc 0123", max_size=5),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    st.binary(max_size=50),
+    st.sampled_from([200, 201, 202, 400, 404, 429, 500]),
+    header_ops,
+    st.booleans(),
+)
+def test_an_answer_is_on_the_wire_what_a_flask_response_of_the_same_bytes_is(body, status, ops, head):
+    """The lean path's Answer against the flask.Response the handlers built before: status line, headers
+    after the pipeline's updates, body, HEAD."""
+    answer, response = Answer(body, status), Response(body, status, mimetype="application/json")
+    for op, name, value in ops:
+        for headers in (answer.headers, response.headers):
+            if op == "update":
+                headers.update({name: value})
+            elif op == "set":
+                headers[name] = value
+        assert (name in answer.headers) == (name in response.headers)
+    assert answer.headers.to_wsgi_list() == response.headers.to_wsgi_list()
+    assert (answer.status_code, answer.get_data(), answer.content_type) == (
+        response.status_code,
+        response.get_data(),
+        response.content_type,
+    )
+    environ = {"REQUEST_METHOD": "HEAD" if head else "GET"}
+    sent: list = []
+    assert b"".join(answer(environ, lambda *a: sent.append(a[:2]))) == b"".join(
+        response(environ, lambda *a: sent.append(a[:2]))
+    )
+    assert sent[0] == sent[1]
+
+
+def test_an_answer_refuses_a_status_that_carries_no_body():
+    for status in (101, 204, 304):
+        with pytest.raises(ValueError):
+            Answer(b"", status)
