@@ -23,14 +23,17 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# BENCH_ROOT: measure another checkout's mocks with this script (before/after figures in one sitting).
+sys.path.insert(0, os.environ.get("BENCH_ROOT") or str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from bench.compare import PRODUCTS, product  # noqa: E402
-from mocks.kit.clock import Clock  # noqa: E402
-from mocks.kit.dispatch import Mounts  # noqa: E402
-from mocks.kit.http1 import Connection  # noqa: E402
-from mocks.kit.server import Server  # noqa: E402
-from mocks.shipstation import create_app  # noqa: E402
+from compare import PRODUCTS, product
+
+from mocks.kit.clock import Clock
+from mocks.kit.dispatch import Mounts
+from mocks.kit.http1 import Connection
+from mocks.kit.server import Server
+from mocks.shipstation import create_app
 
 N = int(os.environ.get("BENCH_REQUESTS", "5000"))
 AUTH = "Basic " + base64.b64encode(b"test-key:test-secret").decode()
@@ -120,13 +123,16 @@ def main() -> None:
     measure(conn, sink, "GET")  # warm up
     get, put = measure(conn, sink, "GET"), measure(conn, sink, "PUT")
     load = os.getloadavg()[0]
-    print(f"in-process server core, {N} requests each, load average {load:.1f} on {os.cpu_count()} cores")
+    import mocks
+
+    where = Path(mocks.__file__).resolve().parent.parent
+    print(f"{where}: in-process server core, {N} requests each, load {load:.1f} on {os.cpu_count()} cores")
     print(f"GET /products/{{id}}: {get:6.1f} µs CPU per request")
     print(f"PUT /products/{{id}}: {put:6.1f} µs CPU per request")
     if os.environ.get("PROFILE"):
         profile = cProfile.Profile()
         profile.runcall(measure, conn, sink, os.environ.get("PROFILE_METHOD", "GET"))
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
 
 
 if __name__ == "__main__":

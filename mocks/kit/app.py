@@ -3,7 +3,8 @@
 The kit owns everything that is the same for every vendor: the clock, the journal, fault injection,
 rate-limit counters, settings and quirks, the body cap and rendering errors in the vendor's own shape.
 Flask matches the routes and runs the views; the steps around them are the kit's pipeline
-(mocks/kit/pipeline.py), which `MockFlask.full_dispatch_request` hands every vendor request to.
+(mocks/kit/pipeline.py), which `MockFlask.full_dispatch_request` hands every vendor request to. A request
+the vendor's lean routes (mocks/kit/routes.py) match exactly goes to the pipeline without Flask.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ __all__ = [
 
 
 class MockFlask(Flask):
-    """Flask, remembering which hooks and views are plain functions instead of asking `inspect` every call."""
+    """Flask, with vendor requests answered by the kit's pipeline (and the lean routes without Flask), and
+    remembering which hooks and views are plain functions instead of asking `inspect` every call."""
 
     def __init__(self, import_name: str, mock: Mock) -> None:
         super().__init__(import_name)

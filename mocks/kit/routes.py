@@ -116,25 +116,29 @@ class Answer:
 
 class AnswerHeaders:
     """The part of werkzeug's `Headers` the pipeline uses, with its semantics (case-insensitive names;
-    `set` replaces the first of a name in place and drops the rest)."""
+    `set` replaces the first of a name in place and drops the rest). The lower-cased names are kept beside
+    the list: the pipeline mostly adds names not there yet."""
 
-    __slots__ = ("_list",)
+    __slots__ = ("_list", "_names")
 
     def __init__(self, items: list[tuple[str, str]]) -> None:
         self._list = items
+        self._names = {name.lower() for name, _ in items}
 
     def __contains__(self, name: str) -> bool:
-        lower = name.lower()
-        return any(key.lower() == lower for key, _ in self._list)
+        return name.lower() in self._names
 
     def __setitem__(self, name: str, value: str) -> None:
         lower, items = name.lower(), self._list
+        if lower not in self._names:
+            self._names.add(lower)
+            items.append((name, value))
+            return
         for i, (key, _) in enumerate(items):
             if key.lower() == lower:
                 items[i] = (name, value)
                 items[i + 1 :] = [item for item in items[i + 1 :] if item[0].lower() != lower]
                 return
-        items.append((name, value))
 
     def update(self, values: dict[str, str]) -> None:
         for name, value in values.items():
