@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request
 from .core import Caller, Mock, RequestContext
 from .errors import ErrorContext, MockError
 from .faults import CONNECTION_EFFECTS, FaultRule
+from .routes import Answer
 
 _current: ContextVar[RequestContext | None] = ContextVar("mock_request", default=None)
 
@@ -208,7 +209,7 @@ def journal(mock: Mock, req: Request, context: RequestContext, response: Respons
             "headers": journal.environ_headers(req.environ),
             "body": None,
             "status": response.status_code,
-            "response_headers": headers_dict(response.headers.to_wsgi_list()),
+            "response_headers": response_headers(response),
             "response_body": None,
             "rate_limit": context.rate_limit,
             "fault": rule.effect if rule is not None else None,
@@ -228,6 +229,11 @@ def redacted_query(query: str, sensitive: frozenset[str]) -> str:
         name, eq, _ = part.partition("=")
         parts.append(f"{name}=[redacted]" if eq and name.lower() in sensitive else part)
     return "&".join(parts)
+
+
+def response_headers(response: Response | Answer) -> dict[str, str]:
+    items = response.headers.to_wsgi_list()
+    return dict(items) if type(response) is Answer else headers_dict(items)  # an Answer's names are unique
 
 
 def headers_dict(items: list[tuple[str, str]]) -> dict[str, str]:

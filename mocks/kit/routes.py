@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -75,11 +76,16 @@ def _view(handler: Handler) -> Callable[..., Any]:
 
 
 class LeanRequest(Request):
-    """A werkzeug request with the mock's body cap, as Flask's request has it from MAX_CONTENT_LENGTH."""
+    """A werkzeug request with the mock's body cap, as Flask's request has it from MAX_CONTENT_LENGTH, and its
+    Content-Length worked out once (the pipeline asks three times; werkzeug parses the headers each time)."""
 
     def __init__(self, environ: dict, max_content_length: int) -> None:
         super().__init__(environ)
         self.max_content_length = max_content_length  # type: ignore[misc]
+
+    @cached_property
+    def content_length(self) -> int | None:  # type: ignore[override]
+        return Request.content_length.__get__(self)
 
 
 _STATUS: dict[int, str] = {}
