@@ -28,7 +28,6 @@ BEING_SHRUNK: set[str] = {
     "harness/cli.py::_verify",
     "harness/cli.py::_verify_matrix",
     "harness/contract_cli.py::_against_url",
-    "mocks/shiptheory/routes.py::make_blueprint",
 }
 
 
