@@ -175,6 +175,7 @@ def _kit_hooks(app: Flask, mock: Mock) -> None:
             if rule.when == "after" and effect in ("respond", "drop"):
                 response = _fault_response(rule, mock, req.path)
             environ = req.environ
+            environ["mockkit.fault"] = effect  # for the server's request log (`serve --log`)
             if effect in CONNECTION_EFFECTS:
                 environ["mockkit.action"] = effect
                 environ["mockkit.rst"] = rule.rst
