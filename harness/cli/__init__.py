@@ -19,6 +19,15 @@ from .options import EPILOG, version
 
 ENV_PREFIX = "CATALOG_HARNESS"
 PROG = "catalog-harness"
+HELP = """catalog-harness: serve the vendor mocks, and check them (contracts + property runs).
+
+Every option also reads CATALOG_HARNESS_<COMMAND>_<OPTION> (e.g. CATALOG_HARNESS_CHECK_WORKERS=2).
+-q/--quiet and -v/--verbose work on every command.
+
+\b
+Shell completion (bash; zsh and fish: zsh_source, fish_source):
+  eval "$(_CATALOG_HARNESS_COMPLETE=bash_source catalog-harness)"
+"""
 
 
 class Group(click.Group):
@@ -30,9 +39,7 @@ class Group(click.Group):
 
 @click.group(
     cls=Group,
-    help=__doc__.split("\n\n")[0]
-    + "\n\nEvery option also reads CATALOG_HARNESS_<COMMAND>_<OPTION> (e.g. CATALOG_HARNESS_CHECK_WORKERS=2). "
-    "Shell completion: eval \"$(_CATALOG_HARNESS_COMPLETE=bash_source catalog-harness)\".",
+    help=HELP,
     epilog=EPILOG,
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
@@ -87,7 +94,7 @@ def _where(ctx: click.Context | None) -> str:
 
 def _message(exc: click.UsageError) -> str:
     """One line: `argument --port: …` for a bad value, click's own sentence for the rest."""
-    if isinstance(exc, click.BadParameter) and exc.param is not None:
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter) and exc.param:
         name = exc.param.opts[0] if isinstance(exc.param, click.Option) else exc.param.human_readable_name
         return f"argument {name}: {exc.message}"
     return " ".join(exc.format_message().split())

@@ -30,7 +30,7 @@ HELP = """The QA gate: a vendor's contract against a fresh mock (default) or any
 unless --allow-writes. With --base-url the vendor's credentials come from its environment variables
 (e.g. SHIPSTATION_API_KEY and SHIPSTATION_API_SECRET).
 
--q prints only failures and the verdict; -v adds every pacing wait and each worker's progress."""
+-q prints only failures and the verdict; -v adds each operation's time and every pacing wait."""
 
 
 def _workers() -> Any:
@@ -104,6 +104,11 @@ def _line(r: Any, extra: str = "") -> str:
     return f"  {shown} {r.operation} \\[{r.mode}] {r.examples} examples{extra}"
 
 
+def _timing(r: Any) -> str:
+    """-v: how long an operation took, and the conformance run's note on it."""
+    return f" in {r.seconds:.2f}s" + (f" ({r.note})" if r.note else "")
+
+
 def _say(args: SimpleNamespace, console: Any) -> Any:
     """A progress line on stderr (rich markup), or nothing under -q."""
     if args.verbosity == QUIET:
@@ -143,7 +148,7 @@ def _against_mock(args: SimpleNamespace, harness: Any, console: Any) -> int:
             max_examples=args.examples,
             seed=args.seed,
             read_only=not args.allow_writes,
-            on_result=lambda r: say(_line(r)),
+            on_result=lambda r: say(_line(r, _timing(r) if args.verbosity == VERBOSE else "")),
         )
     results = [r.as_result() for r in run.results]
     code = exitcodes.OK if run.ok else exitcodes.FAILED

@@ -21,7 +21,7 @@ from .options import EPILOG, QUIET, VENDOR, VERBOSE, file_option, json_option, l
     context_settings=settings(),
     help="Replay a recorded cassette (a HAR file, as `catalog-harness record` writes) against a fresh "
     "mock; name the quirks that remove the differences.\n\n"
-    "-q prints only the verdict line; -v adds each difference that remains with the suggested settings.",
+    "-q prints only the verdict line; -v adds each difference as one plain line.",
     epilog=EPILOG,
     short_help="replay a recorded cassette against a fresh mock; name the quirks that remove differences",
 )
@@ -104,9 +104,9 @@ def show(console: Any, report: Any, verbosity: int = 0) -> None:
         console.print(f"  PUT /__mock__/settings {json.dumps(report.suggested_settings)}", markup=False)
         if report.remaining:
             console.print(f"  (with them, {len(report.remaining)} differences remain)")
-    if verbosity == VERBOSE:
-        for d in report.remaining:
-            console.print(f"  remains: {d.text()}", markup=False, highlight=False)
+    if verbosity == VERBOSE:  # one plain line each, whole whatever the table folded
+        for d in report.differences:
+            console.print(f"  #{d.exchange}: {d.text()}", markup=False, highlight=False)
 
 
 def write_html(path: Path, report: Any) -> None:

@@ -18,7 +18,7 @@ from .options import QUIET, VENDOR, VERBOSE, Port, level, settings, verbosity
     context_settings=settings(),
     help="A recording reverse proxy: forward to a vendor, write every exchange to a HAR file, with "
     "credentials redacted. Runs until Ctrl-C or SIGTERM.\n\n"
-    "-q prints nothing but errors; -v adds one line per exchange (method, path, status, ms).",
+    "-q prints only the count recorded at the end; -v adds one line per exchange (method, path, status, ms).",
     short_help="a recording reverse proxy: forward to a vendor, write every exchange to a HAR file",
 )
 @click.argument("vendor", type=VENDOR)
@@ -69,6 +69,5 @@ def run(args: SimpleNamespace) -> int:
     except KeyboardInterrupt:
         pass
     server.stop()
-    if args.verbosity > QUIET:
-        console.print(f"{len(cassette.entries)} exchanges recorded in {out}")
+    console.print(f"{len(cassette.entries)} exchanges recorded in {out}")
     return exitcodes.OK

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from harness import cases, markdown, vendors
-from harness.cli import main
 from harness.cases.core import RemoteChannel
+from harness.cli import main
 from mocks.kit.clock import Clock
 from mocks.kit.server import ServerThread
 
