@@ -133,7 +133,9 @@ def run(args: SimpleNamespace) -> int:
     if args.quirk_matrix:
         from .verify_matrix import run_matrix
 
-        return run_matrix(args, harness, given, echo)
+        return run_matrix(
+            args, harness, given, None if args.examples else example_of(args, harness, given), echo
+        )
     started = time.perf_counter()
     interrupts = Interrupts().__enter__()
     try:

@@ -10,9 +10,9 @@ from .. import exitcodes
 from .options import QUIET
 
 
-def run_matrix(args: SimpleNamespace, harness: Any, given: SimpleNamespace, echo: Any) -> int:
+def run_matrix(args: SimpleNamespace, harness: Any, given: SimpleNamespace, example: Any, echo: Any) -> int:
+    """`example`: the one to run under every variant, or None with --examples (generated per variant)."""
     from .. import matrix, terminal
-    from .verify import example_of
 
     console = terminal.console(stderr=True)
     started = time.perf_counter()
@@ -20,7 +20,7 @@ def run_matrix(args: SimpleNamespace, harness: Any, given: SimpleNamespace, echo
         harness,
         args.user_command,
         given.pins,
-        example=None if args.examples else example_of(args, harness, given),
+        example=example,
         examples=args.examples,
         seed=args.seed,
         timeout=args.timeout,
