@@ -47,6 +47,9 @@ def test_parse_errors_are_one_line_naming_what_is_wrong(capsys):
     )
     assert "argument VENDOR: unknown vendor 'acme'; known: shipstation" in one_line(capsys, "cases", "acme")
     assert "-q and -v exclude each other" in one_line(capsys, "quirks", "-q", "-v")
+    url = "http://127.0.0.1:9/shipstation"
+    line = one_line(capsys, "reproduce", "shipstation.not-found", "--arm", url, "--disarm", url)
+    assert "--arm and --disarm exclude each other" in line
     assert "verify: error: give the command to verify after --" in one_line(capsys, "verify", "shipstation")
 
 
