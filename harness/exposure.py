@@ -6,30 +6,33 @@ puts its options there, before it builds the apps.
 
 from __future__ import annotations
 
-import argparse
 import os
+from collections.abc import Callable
 from typing import Any
+
+import click
 
 from mocks.kit.access import CONTROL_TOKEN_ENV, WEBHOOK_HOSTS_ENV, is_loopback
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--control-token",
-        metavar="TOKEN",
-        help="clients off loopback reach /__mock__/ only with 'Authorization: Bearer TOKEN' "
-        f"(or ${CONTROL_TOKEN_ENV})",
-    )
-    parser.add_argument(
+def options(command: Callable) -> Callable:
+    """`serve`'s --control-token (also read from $CATALOG_HARNESS_CONTROL_TOKEN) and --allow-webhook-host."""
+    command = click.option(
         "--allow-webhook-host",
-        action="append",
-        default=[],
+        multiple=True,
         metavar="HOST",
         help="a host other than loopback that Tocobagus webhooks may be sent to (repeatable)",
-    )
+    )(command)
+    return click.option(
+        "--control-token",
+        metavar="TOKEN",
+        envvar=CONTROL_TOKEN_ENV,
+        show_envvar=True,
+        help="clients off loopback reach /__mock__/ only with 'Authorization: Bearer TOKEN'",
+    )(command)
 
 
-def prepare(args: argparse.Namespace, console: Any) -> None:
+def prepare(args: Any, console: Any) -> None:
     """Put the options where the mocks read them; warn when the host is not loopback."""
     if args.control_token:
         os.environ[CONTROL_TOKEN_ENV] = args.control_token

@@ -7,67 +7,16 @@ the examples) becomes one: it passes only if it passed everywhere, its failures 
 
 from __future__ import annotations
 
-import argparse
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from . import exitcodes
-from .report import Result, to_json, verdict, write_junit
+from .report import Result
 
 
 class MergeError(ValueError):
     """An input that cannot be read; the message names the file."""
-
-
-def add_command(commands: Any) -> None:
-    merge = commands.add_parser(
-        "merge-reports",
-        help="join the JSON or JUnit reports of shards into one (OUT.json or OUT.xml)",
-        description=__doc__,
-    )
-    merge.add_argument(
-        "out", metavar="OUT.json|OUT.xml", help="the merged report; its suffix picks the format"
-    )
-    merge.add_argument("inputs", nargs="+", metavar="IN", help="reports: JSON (--json output) or JUnit XML")
-    merge.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
-    out = Path(args.out)
-    if out.suffix not in (".json", ".xml"):
-        console.print(
-            f"[red]error:[/] OUT must end in .json or .xml: {args.out}", highlight=False, soft_wrap=True
-        )
-        return exitcodes.USAGE
-    try:
-        reports = [read_report(Path(name)) for name in args.inputs]
-    except MergeError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        return exitcodes.USAGE
-    results = merge([r for _, found in reports for r in found])
-    meta = next((m for m, _ in reports if m), {})
-    if out.suffix == ".json":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fields = {k: v for k, v in meta.items() if k not in ("ok", "results", "seconds")}
-        merged_from = [str(name) for name in args.inputs]
-        out.write_text(to_json(results, **fields, merged_from=merged_from) + "\n", encoding="utf-8")
-    else:
-        write_junit(out, results, str(meta.get("name") or "catalog-harness"))
-    counts = {v: sum(verdict(r) == v for r in results) for v in ("pass", "fail", "inconclusive")}
-    console.print(
-        f"{out}: {len(results)} results from {len(args.inputs)} reports: {counts['pass']} passed, "
-        f"{counts['fail']} failed, {counts['inconclusive']} inconclusive",
-        highlight=False,
-        soft_wrap=True,
-    )
-    if counts["fail"]:
-        return exitcodes.FAILED
-    return exitcodes.INCONCLUSIVE if counts["inconclusive"] else exitcodes.OK
 
 
 def read_report(path: Path) -> tuple[dict[str, Any], list[Result]]:

@@ -7,7 +7,6 @@ then each tolerable quirk flipped to each of its other values, then each exclusi
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -16,8 +15,6 @@ from typing import Any
 from mocks.kit.quirks import EXCLUSIVE, TOLERABLE, Quirk
 
 from . import markdown, vendors
-
-USAGE_ERROR = 2
 
 
 def declared(vendor: str) -> tuple[Quirk, ...]:
@@ -94,35 +91,6 @@ def variants(vendor: str, pins: dict[str, Any] | None = None) -> list[Variant]:
 def exclusive_reading(vendor: str, quirk: str, value: Any) -> str:
     """'signing_path: with_query' — how a report names the reading of an exclusive quirk a client meets."""
     return f"{quirk}: {_shown(value)}"
-
-
-# -- the command ----------------------------------------------------------------------------------------
-def add_command(subparsers: Any) -> None:
-    parser = subparsers.add_parser("quirks", help="list each vendor's quirks: default, kind, source")
-    parser.add_argument("vendor", nargs="?", metavar="VENDOR", help="only this vendor's quirks")
-    parser.add_argument("--json", action="store_true", help="print them as JSON")
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    try:
-        rows = all_quirks(args.vendor)
-    except KeyError as exc:
-        Console(stderr=True).print(f"[red]error:[/] {exc.args[0]}", highlight=False)
-        return USAGE_ERROR
-    if args.json:
-        print(json.dumps([{"vendor": vendor, **q.describe()} for vendor, q in rows], indent=2))
-        return 0
-    table = Table(title=f"{len(rows)} quirks", title_justify="left")
-    for column in ("vendor", "quirk", "default", "kind", "what it does", "source"):
-        table.add_column(column, overflow="fold")
-    for vendor, q in rows:
-        table.add_row(vendor, q.name, _shown(q.default), q.kind, q.description, q.source)
-    Console(width=max(140, Console().width)).print(table)
-    return 0
 
 
 def main() -> int:

@@ -395,9 +395,10 @@ def upstream_path(url: str, upstream: str) -> str:
 
 
 def serve(
-    vendor: str, upstream: str, out: Path, host: str = "127.0.0.1", port: int = 0
+    vendor: str, upstream: str, out: Path, host: str = "127.0.0.1", port: int = 0, on_request: Any = None
 ) -> tuple[Any, Cassette]:
-    """Start the proxy in a background thread; returns (server with .base_url and .stop(), cassette)."""
+    """Start the proxy in a background thread; returns (server with .base_url and .stop(), cassette).
+    `on_request(environ, status, seconds)` is called as each answer goes out (`record -v`)."""
     from mocks.kit.server import ServerThread
 
     class ProxyServer(ServerThread):
@@ -407,42 +408,7 @@ def serve(
             cassette.close()
 
     cassette = Cassette(out, vendor, upstream)
-    server = ProxyServer(RecordingProxy(vendor, upstream, cassette), host=host, port=port)
-    return server.start(), cassette
-
-
-def run(args: Any) -> int:
-    """`catalog-harness record VENDOR --upstream URL [--port P] [--out FILE]`: until Ctrl-C or SIGTERM."""
-    import signal
-
-    from rich.console import Console
-
-    from . import exitcodes, vendors
-
-    console = Console(stderr=True)
-    vendors.get(args.vendor)  # KeyError names the known vendors
-    parts = urlsplit(args.upstream)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        console.print(f"[red]error:[/] --upstream must be an http(s) URL, got {args.upstream!r}")
-        return exitcodes.USAGE
-    out = Path(args.out or f"{args.vendor}.har")
-    try:
-        server, cassette = serve(args.vendor, args.upstream, out, args.host, args.port)
-    except OSError as exc:
-        console.print(f"[red]error:[/] --port {args.port}: {exc.strerror or exc}")
-        return exitcodes.USAGE
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    console.print(
-        f"recording {args.vendor}: http://{server.host}:{server.port} → {args.upstream}, cassette {out} "
-        "(credentials redacted) · Ctrl-C or SIGTERM stops",
-        highlight=False,
+    server = ProxyServer(
+        RecordingProxy(vendor, upstream, cassette), host=host, port=port, on_request=on_request
     )
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    server.stop()
-    console.print(f"{len(cassette.entries)} exchanges recorded in {out}")
-    return exitcodes.OK
+    return server.start(), cassette

@@ -39,6 +39,8 @@ _REJECT_REASONS = {
     431: "One or more header fields exceeds the maximum size.",
 }
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+# (environ, status line, seconds from the app's call to the answer going out) for each answered request
+RequestLog = Callable[[dict, str, float], None]
 
 
 def body_cap(app: Any, path: str) -> int:
@@ -202,6 +204,8 @@ class Connection(asyncio.Protocol):
             self.paused = False
             self.transport.resume_reading()
         environ = self.server.environ(req, self.peer)
+        if self.server.on_request is not None:
+            environ["mockkit.started"] = time.perf_counter()
         if self.server.offload_all or len(req.body) > INLINE_BODY or OFFLOADED_PATH in req.url:
             future = self.loop.run_in_executor(self.server.executor, call_app, self.server.app, environ)
             future.add_done_callback(lambda f: self._answer(req, environ, *f.result()))
@@ -221,6 +225,8 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return
+        if self.server.on_request is not None:
+            self.server.on_request(environ, status, time.perf_counter() - environ["mockkit.started"])
         action = environ.get("mockkit.action")
         if action in ("drop", "empty"):
             if environ.get("mockkit.rst"):

@@ -172,6 +172,7 @@ def fault_after(rule: FaultRule, mock: Mock, path: str, response: Response, envi
     effect = rule.effect
     if rule.when == "after" and effect in ("respond", "drop"):
         response = fault_response(rule, mock, path)
+    environ["mockkit.fault"] = effect  # for the server's request log (`serve --log`)
     if effect in CONNECTION_EFFECTS:
         environ["mockkit.action"] = effect
         environ["mockkit.rst"] = rule.rst

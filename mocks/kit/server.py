@@ -19,9 +19,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .http1 import DEFAULT_MAX_BODY, Connection, Request, WSGIApp, body_cap, path_of
+from .http1 import DEFAULT_MAX_BODY, Connection, Request, RequestLog, WSGIApp, body_cap, path_of
 
-__all__ = ["DEFAULT_MAX_BODY", "PortInUse", "Server", "ServerThread", "bind", "body_cap", "serve_forever"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "PortInUse",
+    "RequestLog",
+    "Server",
+    "ServerThread",
+    "bind",
+    "body_cap",
+    "serve_forever",
+]
 
 
 class PortInUse(OSError):
@@ -31,10 +40,14 @@ class PortInUse(OSError):
 class Server:
     """The loop-side server: listening socket, connections, the WSGI app and its worker threads."""
 
-    def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, on_request: RequestLog | None = None
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        # Called on the loop thread as each answer goes out (`serve --log`); None costs nothing per request.
+        self.on_request = on_request
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.connections: set[Connection] = set()
         # An app that waits on the network for every request (the recording proxy) says `blocking_io = True`:
@@ -130,9 +143,11 @@ class ServerThread:
 
     The same server core as `serve`, on its own event loop in a background thread."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, on_request: RequestLog | None = None
+    ) -> None:
         self.app = app
-        self.server = Server(app, host, port)
+        self.server = Server(app, host, port, on_request)
         self.loop = new_loop()
         self.thread = threading.Thread(target=self._run, name="mock-server", daemon=True)
         self._ready = threading.Event()
@@ -182,14 +197,17 @@ class ServerThread:
         self.stop()
 
 
-def serve_forever(app: Any, host: str, port: int, on_ready: Callable[[int], None]) -> None:
-    """Serve in this thread until SIGINT or SIGTERM; `on_ready(port)` once the port is listening.
+def serve_forever(
+    app: Any, host: str, port: int, on_ready: Callable[[int], None], on_request: RequestLog | None = None
+) -> None:
+    """Serve in this thread until SIGINT or SIGTERM; `on_ready(port)` once the port is listening,
+    `on_request(environ, status, seconds)` as each answer goes out.
 
     Raises PortInUse before anything is served when the port is taken."""
     loop = new_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(_serve_until_signal(Server(app, host, port), on_ready))
+        loop.run_until_complete(_serve_until_signal(Server(app, host, port, on_request), on_ready))
     finally:
         loop.close()
 

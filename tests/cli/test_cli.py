@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 
 import requests
 
-from harness.cli import _operation_count, build_server_app, main
+from harness.cli import build_server_app, main
+from harness.cli.check import _operation_count
 
 
 def test_check_shipstation_json_and_junit(tmp_path, capsys):

@@ -89,8 +89,8 @@ def test_latency_is_capped(monkeypatch):
 
 
 def test_serve_off_loopback_warns_and_says_how_to_set_the_token(monkeypatch):
-    import argparse
     import io
+    from types import SimpleNamespace
 
     from rich.console import Console
 
@@ -98,15 +98,13 @@ def test_serve_off_loopback_warns_and_says_how_to_set_the_token(monkeypatch):
 
     monkeypatch.delenv(CONTROL_TOKEN_ENV, raising=False)
     monkeypatch.delenv(WEBHOOK_HOSTS_ENV, raising=False)
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--host")
-    exposure.add_options(parser)
     out = io.StringIO()
     exposure.prepare(
-        parser.parse_args(["--host", "0.0.0.0", "--allow-webhook-host", "h.test"]), Console(file=out)
+        SimpleNamespace(host="0.0.0.0", control_token=None, allow_webhook_host=("h.test",)), Console(file=out)
     )
     assert "--control-token TOKEN" in out.getvalue() and CONTROL_TOKEN_ENV in out.getvalue()
     assert webhook_url_problem("http://h.test/x") is None
     quiet = io.StringIO()
-    exposure.prepare(parser.parse_args(["--host", "127.0.0.1", "--control-token", "t"]), Console(file=quiet))
+    local = SimpleNamespace(host="127.0.0.1", control_token="t", allow_webhook_host=())
+    exposure.prepare(local, Console(file=quiet))
     assert quiet.getvalue() == "" and control_refusal("10.0.0.1", "Bearer t", "t") is None

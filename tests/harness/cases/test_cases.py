@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from collections import Counter
@@ -13,8 +12,8 @@ import pytest
 import requests
 
 from harness import cases, markdown, vendors
-from harness.cases.command import add_commands
 from harness.cases.core import RemoteChannel
+from harness.cli import main
 from mocks.kit.clock import Clock
 from mocks.kit.server import ServerThread
 
@@ -163,10 +162,7 @@ def test_arm_refuses_a_mock_of_another_vendor(servers):
 
 # -- the commands -----------------------------------------------------------------------------------------
 def cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.run(args)
+    return main(list(argv))
 
 
 def test_cases_command_lists_ids_as_a_table_and_json(capsys):

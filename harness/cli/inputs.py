@@ -4,47 +4,18 @@ or the file, and exit code 2 (harness.exitcodes.USAGE).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from mocks.kit.core import Mock
 
-from . import exitcodes
-
 
 class UsageError(Exception):
-    """Bad input from the command line; the message names the argument or file."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (`catalog-harness check: error: …`) and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-        sys.exit(exitcodes.USAGE)
-
-
-def at_least(minimum: float, kind: type = int) -> Any:
-    """An argparse type: a number of `kind` no smaller than `minimum`."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a{'n integer' if kind is int else ' number'}, got {text!r}"
-            ) from None
-        if value < minimum or value != value:  # NaN compares false with everything
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its messages
-    return parse
+    """Bad input from the command line; the message names the argument or file. `main` prints it as one
+    line and exits 2."""
 
 
 def output_file(option: str, value: str | None) -> None:

@@ -1,38 +1,53 @@
-"""`catalog-harness drift VENDOR CASSETTE [--json] [--junit FILE] [--html FILE]`."""
+"""`catalog-harness drift VENDOR CASSETTE`: replay a recorded cassette against a fresh mock
+(harness.drift)."""
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+import click
 
-from . import exitcodes, vendors
-from .drift import DriftReport, drift, results
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("vendor", metavar="VENDOR")
-    parser.add_argument("cassette", metavar="CASSETTE", help="a HAR file, as `catalog-harness record` writes")
-    parser.add_argument("--json", action="store_true", help="print the drift report as JSON on stdout")
-    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one case per exchange)")
-    parser.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+from .. import exitcodes
+from .inputs import UsageError, output_file
+from .options import EPILOG, QUIET, VENDOR, VERBOSE, file_option, json_option, level, settings, verbosity
 
 
-def run(args: argparse.Namespace) -> int:
-    from .report import write_junit
+@click.command(
+    "drift",
+    context_settings=settings(),
+    help="Replay a recorded cassette (a HAR file, as `catalog-harness record` writes) against a fresh "
+    "mock; name the quirks that remove the differences.\n\n"
+    "-q prints only the verdict line; -v adds each difference as one plain line.",
+    epilog=EPILOG,
+    short_help="replay a recorded cassette against a fresh mock; name the quirks that remove differences",
+)
+@click.argument("vendor", type=VENDOR)
+@click.argument("cassette", type=click.Path(dir_okay=False))
+@json_option("print the drift report as JSON on stdout")
+@file_option("--junit", "write a JUnit XML report (one case per exchange)")
+@file_option("--html", "write a self-contained HTML report")
+@verbosity
+@click.pass_context
+def command(ctx: click.Context, **params: Any) -> int:
+    args = SimpleNamespace(**params, verbosity=level(ctx))
+    output_file("--junit", args.junit)
+    output_file("--html", args.html)
+    return run(args)
 
-    console = Console(stderr=True)
-    vendors.get(args.vendor)  # KeyError names the known vendors
+
+def run(args: SimpleNamespace) -> int:
+    from .. import terminal
+    from ..drift import drift, results
+    from ..report import write_junit
+
     try:
         report = drift(args.vendor, args.cassette)
     except ValueError as exc:
-        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        return exitcodes.USAGE
+        raise UsageError(str(exc)) from None
     if args.junit:
         write_junit(args.junit, results(report), f"catalog-harness drift {args.vendor}")
     if args.html:
@@ -40,11 +55,23 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        show(Console(width=max(140, Console().width)), report)
+        show(terminal.console(min_width=140), report, args.verbosity)
     return exitcodes.DRIFT if report.drift else exitcodes.OK
 
 
-def show(console: Console, report: DriftReport) -> None:
+def show(console: Any, report: Any, verbosity: int = 0) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    if verbosity == QUIET:
+        gaps = sum(d.fix is None for d in report.differences)
+        verdict = (
+            f"drift: {len(report.differences)} differences, {gaps} fidelity gaps"
+            if report.drift
+            else "no drift"
+        )
+        console.print(f"{report.vendor}: {verdict}", markup=False, highlight=False)
+        return
     console.print(
         f"{report.vendor}: {report.replayed} of {report.exchanges} recorded exchanges replayed against "
         f"a fresh mock seeded with {report.seeded} products",
@@ -77,9 +104,12 @@ def show(console: Console, report: DriftReport) -> None:
         console.print(f"  PUT /__mock__/settings {json.dumps(report.suggested_settings)}", markup=False)
         if report.remaining:
             console.print(f"  (with them, {len(report.remaining)} differences remain)")
+    if verbosity == VERBOSE:  # one plain line each, whole whatever the table folded
+        for d in report.differences:
+            console.print(f"  #{d.exchange}: {d.text()}", markup=False, highlight=False)
 
 
-def write_html(path: Path, report: DriftReport) -> None:
+def write_html(path: Path, report: Any) -> None:
     """One self-contained page: the rows and the settings body (no scripts, no network)."""
     rows = "".join(
         "<tr>"
