@@ -15,7 +15,8 @@ from flask import Flask
 
 from . import checks
 
-# name -> module defining HARNESS. Add a vendor here once its slice lands.
+# name -> module defining HARNESS: registering a vendor is one line here (`python -m mocks.new_vendor`
+# writes the rest). Everything listing vendors (README sections, control.yaml's settings) reads this.
 REGISTRY: dict[str, str] = {
     "shipstation": "harness.clients.shipstation",
     "tocobagus": "harness.clients.tocobagus",
@@ -47,6 +48,13 @@ class VendorHarness:
     # `.deliveries`, and the environment variable `verify` puts its URL in.
     webhook_receiver: Callable[[dict[str, str], Any], Any] | None = None
     webhook_env: str | None = None
+    # Products the mock's seed takes, with SKUs A-1 and B-2 (tests/mocks/test_backend_protocol.py seeds them).
+    sample_products: list[dict] = field(default_factory=list)
+    # (base URL, credentials keyed as env_credentials names them) -> the reference sync client, for a
+    # user's command (examples/python/reference_sync.py). None: the vendor has no reference client yet.
+    reference_client: Callable[[str, dict[str, str]], Any] | None = None
+    # Where the real API is, as the README's `contract --base-url` table shows it.
+    base_url_example: str = ""
 
     @property
     def property_checks(self) -> dict[str, checks.CheckFunction]:
@@ -64,6 +72,11 @@ CONTROL_EXCLUDED_CHECKS = {
 
 def names() -> list[str]:
     return list(REGISTRY)
+
+
+def register(name: str, module: str) -> None:
+    """Add a vendor for this process only (a test's scaffolded vendor); shipped vendors are in REGISTRY."""
+    REGISTRY[name] = module
 
 
 def get(name: str) -> VendorHarness:

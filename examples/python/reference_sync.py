@@ -12,30 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness import vendors
 from harness.catalog import read_catalog
-from harness.clients.shipstation import ShipStationClient
-from harness.clients.shiptheory import ShiptheoryClient
-from harness.clients.starshipit import StarshipitClient
-from harness.clients.tocobagus import TocobagusClient
 
 
 def client(vendor: str, base_url: str, env: dict[str, str]) -> Any:
-    if vendor == "shipstation":
-        return ShipStationClient(base_url, env["SHIPSTATION_API_KEY"], env["SHIPSTATION_API_SECRET"])
-    if vendor == "starshipit":
-        return StarshipitClient(base_url, env["STARSHIPIT_API_KEY"], env["STARSHIPIT_SUBSCRIPTION_KEY"])
-    if vendor == "shiptheory":
-        return ShiptheoryClient(base_url, env["SHIPTHEORY_EMAIL"], env["SHIPTHEORY_PASSWORD"])
-    if vendor == "tocobagus":
-        credentials = {
-            "partner_client_id": env["TOCOBAGUS_PARTNER_CLIENT_ID"],
-            "partner_secret": env["TOCOBAGUS_PARTNER_SECRET"],
-            "store_client_id": env["TOCOBAGUS_STORE_CLIENT_ID"],
-            "store_token": env["TOCOBAGUS_STORE_TOKEN"],
-        }
-        # Its webhook receiver lives in-process; the mock delivers to TOCOBAGUS_WEBHOOK_URL, so poll.
-        return TocobagusClient(base_url, credentials, webhook_wait=0)
-    raise SystemExit(f"unknown vendor {vendor!r}")
+    """The vendor's reference client, with the credentials `verify` put in the environment."""
+    try:
+        harness = vendors.get(vendor)
+    except KeyError as exc:
+        raise SystemExit(f"error: HARNESS_VENDOR: {exc.args[0]}") from None
+    if harness.reference_client is None:
+        raise SystemExit(f"error: HARNESS_VENDOR: {vendor} has no reference client yet")
+    credentials = {key: env[variable] for variable, key in harness.env_credentials.items()}
+    return harness.reference_client(base_url, credentials)
 
 
 def main() -> int:

@@ -278,4 +278,7 @@ HARNESS = VendorHarness(
     env_credentials={"SHIPSTATION_API_KEY": "api_key", "SHIPSTATION_API_SECRET": "api_secret"},
     contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
+    sample_products=[{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
+    reference_client=lambda url, c: ShipStationClient(url, c["api_key"], c["api_secret"]),
+    base_url_example="`https://ssapi.shipstation.com`",
 )

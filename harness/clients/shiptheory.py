@@ -367,4 +367,7 @@ HARNESS = VendorHarness(
     env_credentials={"SHIPTHEORY_EMAIL": "email", "SHIPTHEORY_PASSWORD": "password"},
     contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
+    sample_products=[{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
+    reference_client=lambda url, c: ShiptheoryClient(url, c["email"], c["password"]),
+    base_url_example="`https://api.shiptheory.com`",
 )

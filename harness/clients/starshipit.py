@@ -423,4 +423,7 @@ HARNESS = VendorHarness(
     env_credentials={"STARSHIPIT_API_KEY": "api_key", "STARSHIPIT_SUBSCRIPTION_KEY": "subscription_key"},
     contract_auth_for=contract_auth_for,
     adapter=ADAPTER,
+    sample_products=[{"sku": "A-1", "title": "Apple", "price": 1.5}, {"sku": "B-2", "title": "Pear"}],
+    reference_client=lambda url, c: StarshipitClient(url, c["api_key"], c["subscription_key"]),
+    base_url_example="`https://api.starshipit.com`",
 )

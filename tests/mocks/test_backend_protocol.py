@@ -17,12 +17,6 @@ from mocks.kit.control import readable
 from mocks.kit.core import Mock, MockError, SettingsError
 from mocks.kit.faults import FaultRuleError
 
-SAMPLES: dict[str, list[dict]] = {
-    "shipstation": [{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
-    "starshipit": [{"sku": "A-1", "title": "Apple", "price": 1.5}, {"sku": "B-2", "title": "Pear"}],
-    "shiptheory": [{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
-    "tocobagus": [{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
-}
 OTHER_ACCOUNT = "second-account"
 CONTROL_ERRORS = (MockError, SettingsError, StateError, FaultRuleError)
 
@@ -38,9 +32,14 @@ def mock(request: pytest.FixtureRequest) -> Mock:
     return Mock(spec, Clock(virtual=True))
 
 
+def _samples(mock: Mock) -> list[dict]:
+    """The vendor's two sample products (SKUs A-1 and B-2), fresh each time: seeding may keep them."""
+    return copy.deepcopy(vendors.get(mock.spec.name).sample_products)
+
+
 def _seeded(mock: Mock) -> Mock:
-    mock.backend.seed(mock.backend.default_account, copy.deepcopy(SAMPLES[mock.spec.name]))
-    mock.backend.seed(OTHER_ACCOUNT, copy.deepcopy(SAMPLES[mock.spec.name][:1]))
+    mock.backend.seed(mock.backend.default_account, _samples(mock))
+    mock.backend.seed(OTHER_ACCOUNT, _samples(mock)[:1])
     return mock
 
 
@@ -108,7 +107,7 @@ def test_a_bad_seed_stores_nothing(mock: Mock) -> None:
 
     _seeded(mock)
     before = mock.snapshot()
-    good = copy.deepcopy(SAMPLES[mock.spec.name][:1])
+    good = _samples(mock)[:1]
     good[0]["sku"] = "NEW-1"
     with pytest.raises(CONTROL_ERRORS) as caught:
         all_or_nothing(
@@ -133,7 +132,7 @@ def test_accounts_are_isolated(mock: Mock) -> None:
     default, other = mock.backend.default_account, OTHER_ACCOUNT
     assert _skus(mock.backend.products(default)) == ["A-1", "B-2"]
     assert _skus(mock.backend.products(other)) == ["A-1"]
-    mock.backend.seed(other, copy.deepcopy(SAMPLES[mock.spec.name][1:]))
+    mock.backend.seed(other, _samples(mock)[1:])
     assert _skus(mock.backend.products(default)) == ["A-1", "B-2"]
     assert _skus(mock.backend.products(other)) == ["A-1", "B-2"]
     assert mock.backend.products("nobody") == []

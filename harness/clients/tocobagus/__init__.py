@@ -111,4 +111,8 @@ HARNESS = VendorHarness(
         "TOCOBAGUS_STORE_CLIENT_ID": "store_client_id",
         "TOCOBAGUS_STORE_TOKEN": "store_token",
     },
+    sample_products=[{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
+    # Its webhook receiver lives in-process; the mock delivers to TOCOBAGUS_WEBHOOK_URL, so poll.
+    reference_client=lambda url, credentials: TocobagusClient(url, credentials, webhook_wait=0),
+    base_url_example="the partner API root ending in `/api/v1`",
 )
