@@ -8,6 +8,7 @@ SETTINGS_SCHEMA: dict[str, dict] = {
         "type": "object",
         "minProperties": 1,
         "additionalProperties": {"type": "string"},
+        "description": "ShipStation API key: secret",
         "x-error": "must be a non-empty object of API key: API secret",
     },
 }

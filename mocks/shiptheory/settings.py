@@ -15,6 +15,7 @@ SETTINGS_SCHEMA: dict[str, dict] = {
         "type": "object",
         "minProperties": 1,
         "additionalProperties": {"type": "string"},
+        "description": "Shiptheory email: password",
         "x-error": "must be a non-empty object of email: password",
     },
 }

@@ -14,6 +14,6 @@ _KEYS = {
 # Setting name -> JSON Schema; `x-error` is the message shown after "name: " when a value is refused.
 SETTINGS_SCHEMA: dict[str, dict] = {
     "tier": {"enum": sorted(TIER_LIMITS), "x-error": f"must be one of {sorted(TIER_LIMITS)}"},
-    "api_keys": _KEYS,
-    "subscription_keys": _KEYS,
+    "api_keys": {**_KEYS, "description": "Starshipit StarShipIT-Api-Key values accepted"},
+    "subscription_keys": {**_KEYS, "description": "Starshipit Ocp-Apim-Subscription-Key values accepted"},
 }

@@ -22,9 +22,12 @@ _RETENTION = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "max_count": {"type": ["integer", "null"], "minimum": 1},
-        "max_age_seconds": {"type": ["number", "null"], "minimum": 0},
+        "max_count": {"type": ["integer", "null"], "minimum": 1, "default": 1000},
+        "max_age_seconds": {"type": ["number", "null"], "minimum": 0, "default": 86400},
     },
+    "description": "Tocobagus: finished jobs and webhook deliveries kept, at most max_count of each and none "
+    "finished more than max_age_seconds ago on the mock's clock (omitted: the default; null: no bound); "
+    "pending work is always kept",
     "x-error": 'must be {"max_count": integer >= 1 or null, "max_age_seconds": number >= 0 or null}',
 }
 _STORE = {
@@ -47,15 +50,21 @@ SETTINGS_SCHEMA: dict[str, dict] = {
     "partners": {
         "type": "object",
         "additionalProperties": {"type": "string", "minLength": 1},
+        "description": "Tocobagus partner client id: secret",
         "x-error": "must be an object of partner client id: secret",
     },
-    "stores": {"type": "object", "additionalProperties": _STORE},
+    "stores": {
+        "type": "object",
+        "additionalProperties": _STORE,
+        "description": "Tocobagus stores by client id (token, revoked, webhook_url, warehouses)",
+    },
     "webhook_url": _URL,
     "warehouses": _WAREHOUSES,
     "batch_size": {"type": "integer", "minimum": 1, "x-error": "must be an integer >= 1"},
     "processing_delay_seconds": {"type": "number", "minimum": 0, "x-error": "must be a number >= 0"},
     "retention": _RETENTION,
     "webhook_faults": {
+        "description": "Tocobagus webhook faults: drop, delay or duplicate",
         "type": "array",
         "items": {
             "type": "object",
