@@ -170,3 +170,14 @@ def test_a_taken_name_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_bad_arguments_get_one_line_and_exit_2(argv: list[str], message: str, capsys) -> None:
     assert main(argv) == 2
     assert capsys.readouterr().err == message
+
+
+def test_the_command_lists_what_it_wrote_and_the_one_edit_left(tmp_path: Path, capsys) -> None:
+    assert main(["acme", "--title", "Acme Parcels", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "wrote 10 files for acme:"
+    assert [line.strip() for line in out[1:11]] == [p.replace(NAME, "acme") for p in EXPECTED]
+    assert '  1. register it: add "acme": "harness.clients.acme", to REGISTRY in harness/vendors.py' in out
+    init = (tmp_path / "mocks" / "acme" / "__init__.py").read_text()
+    assert "AcmeParcelsBackend" in init and '"""Acme Parcels products mock' in init
+    assert (tmp_path / "mocks" / "acme" / "README.md").read_text().startswith("### Acme Parcels\n")
