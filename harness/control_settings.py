@@ -85,13 +85,3 @@ def rewritten(text: str) -> str:
     body = "".join(f"{indent}{line}\n" for line in dumped.splitlines())
     start = text[found.start() : found.start("body")]
     return text[: found.start()] + start + body + text[found.start("body") + len(found.group("body")) :]
-
-
-def write() -> bool:
-    """Regenerate control.yaml's settings block; whether anything changed."""
-    path = contracts.path("control")
-    text = path.read_text(encoding="utf-8")
-    new = rewritten(text)
-    if new != text:
-        path.write_text(new, encoding="utf-8")
-    return new != text

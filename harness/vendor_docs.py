@@ -86,15 +86,23 @@ def _filled(found: re.Match, name: str, body: str) -> str:
     return f"{start}\n{lines}{indent}{end}"
 
 
+def _targets() -> list[tuple[str, Path, Callable[[str], str]]]:
+    """Each generated file: its name in messages, its path, what rewrites its text."""
+    return [
+        (README.name, README, rewritten),
+        ("contracts/control.yaml", contracts.path("control"), control_settings.rewritten),
+    ]
+
+
 def stale() -> list[str]:
     """What `python -m harness.vendor_docs` would rewrite."""
-    found = []
-    if rewritten(README.read_text(encoding="utf-8")) != README.read_text(encoding="utf-8"):
-        found.append(README.name)
-    control = contracts.path("control")
-    if control_settings.rewritten(control.read_text(encoding="utf-8")) != control.read_text(encoding="utf-8"):
-        found.append(f"contracts/{control.name}")
-    return found
+    return [label for label, path, rewrite in _targets() if _new_text(path, rewrite) is not None]
+
+
+def _new_text(path: Path, rewrite: Callable[[str], str]) -> str | None:
+    text = path.read_text(encoding="utf-8")
+    new = rewrite(text)
+    return None if new == text else new
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,19 +111,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="only say which files are stale (exit 1)")
     args = parser.parse_args(argv)
-    found = stale()
-    if args.check:
-        for name in found:
-            print(f"stale: {name} (regenerate with: python -m harness.vendor_docs)")
-        return STALE if found else 0
-    if README.name in found:
-        README.write_text(rewritten(README.read_text(encoding="utf-8")), encoding="utf-8")
-    control_settings.write()
-    for name in found:
-        print(f"rewrote {name}")
-    if not found:
+    found = 0
+    for label, path, rewrite in _targets():
+        new = _new_text(path, rewrite)
+        if new is None:
+            continue
+        found += 1
+        if args.check:
+            print(f"stale: {label} (regenerate with: python -m harness.vendor_docs)")
+        else:
+            path.write_text(new, encoding="utf-8")
+            print(f"rewrote {label}")
+    if not found and not args.check:
         print("up to date")
-    return 0
+    return STALE if found and args.check else 0
 
 
 if __name__ == "__main__":
