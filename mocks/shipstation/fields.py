@@ -67,29 +67,39 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _is_category(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and is_int(value.get("categoryId"))
+        and isinstance(value.get("name"), str | None)
+    )
+
+
+def _is_tags(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(t, dict) and is_int(t.get("tagId")) and isinstance(t.get("name"), str | None)
+        for t in value
+    )
+
+
+# What each kind of field accepts (besides null), built once: a PUT checks every field.
+_ACCEPTS: dict[str, Any] = {
+    "str": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "bool": lambda v: isinstance(v, bool),
+    "list": lambda v: isinstance(v, list),
+    "confirmation": lambda v: v in CONFIRMATIONS,
+    "category": _is_category,
+    "tags": _is_tags,
+}
+_CHECKS = {name: _ACCEPTS[kind] for name, kind in WRITABLE.items()}
+
+
 def type_problem(name: str, value: Any) -> str | None:
     """Why `value` cannot be stored in field `name`, or None."""
-    if value is None:
+    if value is None or _CHECKS[name](value):
         return None
-    kind = WRITABLE[name]
-    ok = {
-        "str": lambda v: isinstance(v, str),
-        "number": _is_number,
-        "bool": lambda v: isinstance(v, bool),
-        "list": lambda v: isinstance(v, list),
-        "confirmation": lambda v: v in CONFIRMATIONS,
-        "category": lambda v: (
-            isinstance(v, dict) and is_int(v.get("categoryId")) and isinstance(v.get("name"), str | None)
-        ),
-        "tags": lambda v: (
-            isinstance(v, list)
-            and all(
-                isinstance(t, dict) and is_int(t.get("tagId")) and isinstance(t.get("name"), str | None)
-                for t in v
-            )
-        ),
-    }[kind](value)
-    return None if ok else f"{name} must be {kind.replace('category', 'a productCategory object')}"
+    return f"{name} must be {WRITABLE[name].replace('category', 'a productCategory object')}"
 
 
 # ASCII digits and blanks only, so the mock and the contract's pattern agree on every string.
@@ -99,10 +109,12 @@ NUMERIC_TEXT = re.compile(r"[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]
 def numbers_from_strings(body: dict) -> dict:
     """`"weightOz": "12"` read as 12, as JSON.NET binds a numeric string to a number field (quirk
     numeric_strings); productId likewise. Text that is not a number is left for validation to refuse."""
-    converted = dict(body)
+    converted = body  # copied at the first change: most bodies send numbers as numbers
     for name, value in body.items():
+        if not isinstance(value, str):
+            continue
         kind = "int" if name == "productId" else WRITABLE.get(name)
-        if kind not in ("number", "int") or not isinstance(value, str):
+        if kind not in ("number", "int"):
             continue
         if not NUMERIC_TEXT.fullmatch(value):
             continue
@@ -111,19 +123,47 @@ def numbers_from_strings(body: dict) -> dict:
         if not math.isfinite(number):
             continue
         if kind == "int":
-            if number.is_integer():
-                converted[name] = int(number)
+            if not number.is_integer():
+                continue
+            value = int(number)
         else:
-            converted[name] = (
+            value = (
                 int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
             )
+        if converted is body:
+            converted = dict(body)
+        converted[name] = value
     return converted
 
 
 def format_date(epoch: float) -> str:
-    """V1 style: Pacific local time, milliseconds, no offset (e.g. 2014-09-04T09:18:01.293)."""
+    """V1 style: Pacific local time, milliseconds, no offset (e.g. 2014-09-04T09:18:01.293).
+
+    Every PUT stamps one, so the text up to the second is kept for that second. The split into whole
+    second and microseconds is datetime.fromtimestamp's own (round half even, then carry)."""
+    fraction, whole = math.modf(epoch)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        micro, whole = micro - 1_000_000, whole + 1
+    elif micro < 0:
+        micro, whole = micro + 1_000_000, whole - 1
+    second = int(whole)
+    cached = _second_text[0]
+    if cached[0] != second:
+        cached = _second_text[0] = (
+            second,
+            datetime.fromtimestamp(second, PACIFIC).strftime("%Y-%m-%dT%H:%M:%S."),
+        )
+    return cached[1] + f"{micro // 1000:03d}"
+
+
+def _reference_format_date(epoch: float) -> str:
+    """format_date without the cache: what tests hold it to."""
     moment = datetime.fromtimestamp(epoch, PACIFIC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+_second_text: list[tuple[int | None, str]] = [(None, "")]  # one tuple, swapped whole (threads read it)
 
 
 def parse_date(text: str) -> datetime:

@@ -15,6 +15,11 @@ def sku_key(sku: str | None) -> str:
     return (sku or "").casefold()
 
 
+def _indexed(product: dict) -> tuple[int, bool, str]:
+    """What the indexes read of a product."""
+    return product["productId"], product["active"] is not False, sku_key(product["sku"])
+
+
 class CatalogueIndex:
     def __init__(self) -> None:
         self.ids: SortedList = SortedList()  # every productId
@@ -23,6 +28,8 @@ class CatalogueIndex:
 
     def replace(self, old: dict | None, new: dict) -> None:
         if old is not None:
+            if _indexed(old) == _indexed(new):
+                return  # most updates change no indexed field: nothing to move
             self._remove(old)
         product_id = new["productId"]
         self.ids.add(product_id)

@@ -7,6 +7,7 @@ enter through `seed()` (the control API); clients can list, get and fully replac
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +27,18 @@ class Account:
     next_id: int = 1
     product_types: dict[str, int] = field(default_factory=dict)  # productType name -> productTypeId
     index: CatalogueIndex = field(default_factory=CatalogueIndex)
+    # productId -> the product's JSON as Get Product sends it, made at the first GET after each write.
+    encoded: dict[int, bytes] = field(default_factory=dict)
 
     def put(self, product: dict) -> None:
         """Store a product whole (products are replaced, never changed in place), indexes in step."""
-        self.index.replace(self.products.get(product["productId"]), product)
-        self.products[product["productId"]] = product
+        product_id = product["productId"]
+        self.index.replace(self.products.get(product_id), product)
+        self.encoded.pop(product_id, None)
+        self.products[product_id] = product
+
+
+UPDATED = {"success": True, "message": "The requested product has been updated"}  # never changed
 
 
 class ShipStationBackend:
@@ -86,6 +94,18 @@ class ShipStationBackend:
                 raise NotFound()
             return dict(product)  # stored products are replaced whole, never changed in place
 
+    def product_json(self, key: str, product_id: int) -> bytes:
+        """`json.dumps(get_product(...)).encode()`, encoded once per stored version of the product."""
+        with self._lock:
+            account = self._account(key)
+            data = account.encoded.get(product_id)
+            if data is None:
+                product = account.products.get(product_id)
+                if product is None:
+                    raise NotFound()
+                data = account.encoded[product_id] = json.dumps(product).encode()
+            return data
+
     def update_product(self, key: str, product_id: int, body: Any) -> dict:
         """Full replace: what the body omits becomes null, as the V1 documentation warns."""
         if not isinstance(body, dict):
@@ -125,7 +145,7 @@ class ShipStationBackend:
             sku=replaced["sku"],
             nulled=[n for n in missing if current.get(n) is not None],
         )
-        return {"success": True, "message": "The requested product has been updated"}
+        return dict(UPDATED)
 
     # -- control -----------------------------------------------------------------------------------------
     def products(self, key: str) -> list[dict]:

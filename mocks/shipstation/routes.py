@@ -17,7 +17,7 @@ from mocks.kit.ratelimit import Decision
 from mocks.kit.routes import Answer, Routes
 
 from .errors import InvalidRequest, TooManyRequests
-from .models import ShipStationBackend
+from .models import UPDATED, ShipStationBackend
 
 
 def authenticate(mock: Mock, req: Request) -> Caller:
@@ -60,7 +60,7 @@ def product_routes(mock: Mock) -> Routes:
 
     @routes.route("GET", "/products/<int:product_id>")
     def get_product(req: Request, product_id: int) -> Answer:
-        return _json(backend.get_product(account(), product_id))
+        return Answer(backend.product_json(account(), product_id))
 
     @routes.route("PUT", "/products/<int:product_id>")
     def update_product(req: Request, product_id: int) -> Answer:
@@ -68,7 +68,8 @@ def product_routes(mock: Mock) -> Routes:
             body = read_json(req)
         except BodyError:
             raise InvalidRequest() from None
-        return _json(backend.update_product(account(), product_id, body))
+        backend.update_product(account(), product_id, body)
+        return Answer(_UPDATED_JSON)  # update_product answers UPDATED or raises
 
     return routes
 
@@ -99,6 +100,9 @@ def reroute(mock: Mock, request: Request) -> None:
         return
     request.url_rule, request.view_args = rule, args
     request.routing_exception = None
+
+
+_UPDATED_JSON = json.dumps(UPDATED).encode()
 
 
 def _json(payload: Any) -> Answer:
