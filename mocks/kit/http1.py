@@ -50,10 +50,11 @@ def body_cap(app: Any, path: str) -> int:
 
 
 class Request:
-    __slots__ = ("body", "expect", "headers", "keep_alive", "method", "reject", "size", "url")
+    __slots__ = ("body", "expect", "headers", "keep_alive", "method", "path", "reject", "size", "url")
 
     def __init__(self) -> None:
         self.url = b""
+        self.path: str | None = None  # path_of(url), once the head is read
         self.method = "GET"
         self.headers: list[tuple[bytes, bytes]] = []
         self.size = 0  # header bytes, then body bytes
@@ -155,7 +156,8 @@ class Connection(asyncio.Protocol):
         req.method = self.parser.get_method().decode("latin-1")
         req.keep_alive = self.parser.should_keep_alive()
         req.size = 0
-        self.cap = body_cap(self.server.app, path_of(req.url))
+        req.path = path_of(req.url)
+        self.cap = body_cap(self.server.app, req.path)
         for name, value in req.headers:
             lower = name.lower()
             if lower == b"content-length" and value.strip().isdigit() and int(value) > self.cap:
@@ -327,19 +329,20 @@ def path_of(url: bytes) -> str:
     return unquote(path.decode("latin-1"), "latin-1") or "/"
 
 
-_date_cache: list[Any] = [0, b""]
+_date_cache: list[Any] = [0, ""]
 
 
-def _date() -> bytes:
+def _date() -> str:
     """A Date for an answer whose app gave none (the `serve` index): the mocks send their clock's."""
     now = int(time.time())
     if _date_cache[0] != now:
-        _date_cache[:] = [now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)).encode()]
+        _date_cache[:] = [now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))]
     return _date_cache[1]
 
 
 def _head(status: str, headers: list[tuple[str, str]], length: int, keep_alive: bool) -> bytes:
-    lines = [b"HTTP/1.1 ", status.encode("latin-1"), b"\r\n"]
+    # Built as text and encoded once (latin-1, as WSGI's native strings are).
+    lines = ["HTTP/1.1 ", status, "\r\n"]
     has_length = has_date = False
     for name, value in headers:
         size = len(name)
@@ -347,12 +350,12 @@ def _head(status: str, headers: list[tuple[str, str]], length: int, keep_alive: 
             has_length = True
         elif size == 4 and name.lower() == "date":
             has_date = True
-        lines += (name.encode("latin-1"), b": ", value.encode("latin-1"), b"\r\n")
+        lines += (name, ": ", value, "\r\n")
     if not has_length:
-        lines += (b"Content-Length: ", str(length).encode(), b"\r\n")
+        lines += ("Content-Length: ", str(length), "\r\n")
     if not has_date:
-        lines += (b"Date: ", _date(), b"\r\n")
+        lines += ("Date: ", _date(), "\r\n")
     if not keep_alive:
-        lines.append(b"Connection: close\r\n")
-    lines.append(b"\r\n")
-    return b"".join(lines)
+        lines.append("Connection: close\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1")

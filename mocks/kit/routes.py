@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.sansio.utils import get_content_length
 from werkzeug.wrappers import Request
 
 Handler = Callable[..., Any]  # returns an Answer or a Response
@@ -77,7 +78,8 @@ def _view(handler: Handler) -> Callable[..., Any]:
 
 class LeanRequest(Request):
     """A werkzeug request with the mock's body cap, as Flask's request has it from MAX_CONTENT_LENGTH, and its
-    Content-Length worked out once (the pipeline asks three times; werkzeug parses the headers each time)."""
+    Content-Length worked out once (the pipeline asks three times); both it and Content-Type read from the
+    environ directly, as werkzeug's EnvironHeaders would."""
 
     def __init__(self, environ: dict, max_content_length: int) -> None:
         super().__init__(environ)
@@ -85,7 +87,13 @@ class LeanRequest(Request):
 
     @cached_property
     def content_length(self) -> int | None:  # type: ignore[override]
-        return Request.content_length.__get__(self)
+        # werkzeug's own rule, read from the environ as its EnvironHeaders would (not through them).
+        environ = self.environ
+        return get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING"))
+
+    @property
+    def content_type(self) -> str | None:  # type: ignore[override]
+        return self.environ.get("CONTENT_TYPE")  # what werkzeug's header property reads, directly
 
 
 _STATUS: dict[int, str] = {}

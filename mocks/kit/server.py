@@ -33,6 +33,11 @@ __all__ = [
 ]
 
 
+# A header name as sent -> its environ key without the HTTP_ prefix (clients send the same few names).
+_environ_keys: dict[bytes, str] = {}
+_MAX_ENVIRON_KEYS = 256
+
+
 class PortInUse(OSError):
     """The port is taken. No SO_REUSEPORT: a second server must not share it."""
 
@@ -81,14 +86,19 @@ class Server:
         path, _, query = url.partition(b"?")
         environ = self._base.copy()
         environ["REQUEST_METHOD"] = req.method
-        environ["PATH_INFO"] = path_of(path)
+        environ["PATH_INFO"] = req.path if req.path is not None else path_of(path)
         environ["QUERY_STRING"] = query.decode("latin-1")
         environ["REQUEST_URI"] = environ["RAW_URI"] = url.decode("latin-1")
         environ["REMOTE_ADDR"] = peer[0]
         environ["REMOTE_PORT"] = str(peer[1])
         environ["wsgi.input"] = io.BytesIO(req.body)
+        keys = _environ_keys
         for name, value in req.headers:
-            key = name.decode("latin-1").upper().replace("-", "_")
+            key = keys.get(name)
+            if key is None:
+                if len(keys) >= _MAX_ENVIRON_KEYS:  # a client inventing header names cannot grow it
+                    keys.clear()
+                key = keys[name] = name.decode("latin-1").upper().replace("-", "_")
             text = value.decode("latin-1")
             if key == "CONTENT_TYPE" or key == "CONTENT_LENGTH":
                 environ[key] = text

@@ -22,7 +22,8 @@ from .models import UPDATED, ShipStationBackend
 
 def authenticate(mock: Mock, req: Request) -> Caller:
     """The auth step: Basic auth by API key and secret; the key pair is what the limit counts."""
-    key = mock.backend.authenticate(req.headers.get("Authorization", ""))  # type: ignore[attr-defined]
+    # The environ, as req.headers reads it, without building werkzeug's header view.
+    key = mock.backend.authenticate(req.environ.get("HTTP_AUTHORIZATION", ""))  # type: ignore[attr-defined]
     return Caller(account=key, rate_key=key)
 
 
