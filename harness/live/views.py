@@ -16,23 +16,27 @@ rate-counted like any other.
 from __future__ import annotations
 
 import contextvars
+import functools
 import hmac
 import math
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
 
 from mocks.kit.access import control_refusal, control_token
 from mocks.kit.body import BodyError, read_json
 from mocks.kit.core import CONTROL_PREFIX, Mock
-from mocks.kit.transport import in_process_session
 
 from ..html_env import environment
 from ..html_timeline import slug
 from . import state
+
+if TYPE_CHECKING:
+    import requests
+
+    Session = Callable[[], requests.Session]
 
 UI_PATH = CONTROL_PREFIX + "/ui"
 COOKIE = "catalog_harness_control"
@@ -55,8 +59,15 @@ def live_blueprint(mock: Mock, app: Flask) -> Blueprint:
         lambda: environment().get_template("_live_panels.html.j2").render(**state.panels(mock))
     )
     _views(bp, mock, f"live-{slug(mock.spec.name)}", panels)
-    _actions(bp, mock, in_process_session(app, INTERNAL), panels)
+    _actions(bp, mock, functools.cache(lambda: _session(app)), panels)
     return bp
+
+
+def _session(app: Flask) -> requests.Session:
+    """The actions' in-process session, made at the first action: `serve` answers sooner without requests."""
+    from mocks.kit.transport import in_process_session
+
+    return in_process_session(app, INTERNAL)
 
 
 def _guard(bp: Blueprint, token: str | None) -> None:
@@ -130,7 +141,7 @@ def _views(bp: Blueprint, mock: Mock, section: str, panels: state.Throttled) -> 
         )
 
 
-def _actions(bp: Blueprint, mock: Mock, session: requests.Session, panels: state.Throttled) -> None:
+def _actions(bp: Blueprint, mock: Mock, session: Session, panels: state.Throttled) -> None:
     """The page's buttons: through the mock's own control API, in process. The next poll shows their
     effect on the panels at once."""
 
@@ -150,7 +161,7 @@ def _actions(bp: Blueprint, mock: Mock, session: requests.Session, panels: state
         if not isinstance(wanted, str) or wanted not in cases:
             raise LiveError(f"unknown case {wanted!r} for {mock.spec.name}")
         try:
-            said = _off_context(lambda: arm_case(cases[wanted], INTERNAL, http=session))
+            said = _off_context(lambda: arm_case(cases[wanted], INTERNAL, http=session()))
         except ArmError as exc:
             raise LiveError(_public(str(exc)), 502) from None
         return jsonify(message=_public(said))
@@ -182,9 +193,9 @@ def _public(text: str) -> str:
     return text.replace(INTERNAL, request.host_url.rstrip("/") + request.script_root)
 
 
-def _control(session: requests.Session, method: str, path: str, body: Any = None) -> Any:
+def _control(session: Session, method: str, path: str, body: Any = None) -> Any:
     """Call the mock's own control API in process; its {"error"} comes back as this view's."""
-    response = _off_context(lambda: session.request(method, f"{INTERNAL}{CONTROL_PREFIX}{path}", json=body))
+    response = _off_context(lambda: session().request(method, f"{INTERNAL}{CONTROL_PREFIX}{path}", json=body))
     data = response.json()
     if not response.ok:
         raise LiveError(

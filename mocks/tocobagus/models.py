@@ -18,9 +18,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Mapping
-from typing import Any
-
-import requests
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from mocks.kit.core import Mock, MockError
 
@@ -31,6 +30,9 @@ from .jobs import Jobs, check_request_id, summary
 from .replay import ReplayCache
 from .store import ProductStore, allocate, list_query, public
 from .tables import Tables
+
+if TYPE_CHECKING:
+    import requests
 
 WEBHOOK_BACKOFF = webhooks.BACKOFF
 WEBHOOK_EVENT = webhooks.EVENT
@@ -59,14 +61,12 @@ class TocobagusBackend:
         self.store = ProductStore(mock, self.tables, self._lock, self.ids)
         self.sync_jobs = Jobs(mock, self.tables, self._lock, self.ids, self.store, self._completed)
         self.intake = intake.Intake(mock, self.tables, self._lock, self.ids, self.store, self.sync_jobs)
-        # Webhooks go out through this session; the harness mounts an in-process adapter on it.
-        self.webhook_session = requests.Session()
         self.webhooks = webhooks.Webhooks(
             mock,
             self.tables,
             self._lock,
             self.ids,
-            self.webhook_session,
+            lambda: self.webhook_session,
             self.run_due_batches,
             self.has_open_jobs,
         )
@@ -88,6 +88,14 @@ class TocobagusBackend:
     @property
     def replay(self) -> ReplayCache:
         return self.tables.replay
+
+    @cached_property
+    def webhook_session(self) -> requests.Session:
+        """Webhooks go out through this session; the harness mounts an in-process adapter on it. Made at
+        first use: `serve` starts without importing requests."""
+        import requests
+
+        return requests.Session()
 
     # -- partner API ----------
     def authenticate(

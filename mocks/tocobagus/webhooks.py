@@ -13,9 +13,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
 
 from mocks.kit.access import webhook_delivery_problem
 from mocks.kit.core import Mock
@@ -23,6 +22,9 @@ from mocks.kit.core import Mock
 from . import signing
 from .ids import Ids, iso_time
 from .jobs import journal_job, summary
+
+if TYPE_CHECKING:
+    import requests
 from .tables import Tables
 
 BACKOFF = (1, 2, 4, 8, 16)  # seconds before attempts 2..6 (§7), counted from the end of the previous one
@@ -46,7 +48,7 @@ class Webhooks:
         tables: Tables,
         lock: threading.RLock,
         ids: Ids,
-        session: requests.Session,
+        session: Callable[[], requests.Session],  # made at the first delivery (serve starts sooner)
         run_batches: Callable[[], int],
         has_open_jobs: Callable[[], bool],
     ) -> None:
@@ -231,9 +233,10 @@ class Webhooks:
         try:
             delivery["attempt"] += 1
             headers = self._headers(delivery, started)
-            if refused := webhook_delivery_problem(delivery["url"], self.session):
+            session = self.session()
+            if refused := webhook_delivery_problem(delivery["url"], session):
                 raise ConnectionRefusedError(refused)  # not loopback, not allowed: no packet leaves
-            response = self.session.post(
+            response = session.post(
                 delivery["url"],
                 data=signing.canonical_json(delivery["payload"]),
                 headers=headers,
