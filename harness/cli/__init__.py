@@ -7,6 +7,7 @@ exit 2, before any work starts.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -30,11 +31,45 @@ Shell completion (bash; zsh and fish: zsh_source, fish_source):
 """
 
 
+# Command name -> its module; the order is the help's (serve first).
+COMMANDS = {
+    "serve": "serve",
+    "check": "check",
+    "verify": "verify",
+    "contract": "contract",
+    "record": "record",
+    "drift": "drift",
+    "merge-reports": "merge_reports",
+    "cases": "cases",
+    "reproduce": "reproduce",
+    "quirks": "quirks",
+}
+
+
 class Group(click.Group):
-    """Commands listed in the order they are added (serve first), not alphabetically."""
+    """Commands listed in the order of COMMANDS, each module imported when its command is asked for:
+    `serve` answers sooner without importing the other commands (each imports only click at the top;
+    what a command needs is imported when it runs, so `serve` starts without schemathesis, hypothesis
+    or the case catalogue)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            command = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}").command
+            for param in command.params:  # --help names each option's environment variable
+                if isinstance(param, click.Option) and param.name not in ("help",):
+                    param.show_envvar = True
+            self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # click's version_option, with the version looked up only when asked for (importlib.metadata is slow).
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{PROG} {version()}")
+        ctx.exit()
 
 
 @click.group(
@@ -44,24 +79,16 @@ class Group(click.Group):
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
 )
-@click.version_option(version(), "--version", prog_name=PROG, message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     pass
-
-
-def _register() -> None:
-    # Each module imports only click at the top: what a command needs is imported when it runs, so
-    # `serve` starts without schemathesis, hypothesis or the case catalogue.
-    from . import cases, check, contract, drift, merge_reports, quirks, record, reproduce, serve, verify
-
-    for module in (serve, check, verify, contract, record, drift, merge_reports, cases, reproduce, quirks):
-        cli.add_command(module.command)
-        for param in module.command.params:  # --help names each option's environment variable
-            if isinstance(param, click.Option) and param.name not in ("help",):
-                param.show_envvar = True
-
-
-_register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
