@@ -31,6 +31,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# json.loads(text, parse_constant=..., parse_float=...) builds this decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse_json(raw: bytes | str, *, empty: Any = ...) -> Any:
     """The JSON value of `raw`; `empty` (when given) is what an empty or blank body means."""
     if isinstance(raw, bytes):
@@ -43,7 +47,9 @@ def parse_json(raw: bytes | str, *, empty: Any = ...) -> Any:
     if empty is not ... and not text.strip():
         return empty
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise ValueError("Unexpected UTF-8 BOM")
+        value = _DECODER.decode(text)
     except BodyError:
         raise
     except RecursionError:

@@ -244,8 +244,12 @@ _BYTES_OVERHEAD = sys.getsizeof(b"")  # a bytes object's header, beside its data
 
 
 def _dict_size(entry: dict) -> int:
-    """About what a side effect's dict weighs: its JSON text (side effects are small and few)."""
-    return len(json.dumps(entry, default=str)) * 2 + 200
+    """About what a side effect's dict weighs: its marshalled size (a fifth of the cost of its JSON text,
+    and a PUT journals one), or its JSON text when it holds a value marshal cannot."""
+    try:
+        return len(marshal.dumps(entry)) * 2 + 200
+    except ValueError:
+        return len(json.dumps(entry, default=str)) * 2 + 200
 
 
 def _render(entry: dict[str, Any], keys: frozenset[str]) -> dict:

@@ -95,6 +95,17 @@ _ACCEPTS: dict[str, Any] = {
 _CHECKS = {name: _ACCEPTS[kind] for name, kind in WRITABLE.items()}
 
 
+def has_type_problem(body: dict) -> bool:
+    """Whether any writable field of `body` holds what it cannot (`type_problem` for each, in one pass)."""
+    checks = _CHECKS
+    for name, value in body.items():
+        if value is not None:
+            check = checks.get(name)
+            if check is not None and not check(value):
+                return True
+    return False
+
+
 def type_problem(name: str, value: Any) -> str | None:
     """Why `value` cannot be stored in field `name`, or None."""
     if value is None or _CHECKS[name](value):
@@ -106,16 +117,17 @@ def type_problem(name: str, value: Any) -> str | None:
 NUMERIC_TEXT = re.compile(r"[ \t]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?[ \t]*")
 
 
+_NUMERIC = frozenset([name for name, kind in WRITABLE.items() if kind == "number"] + ["productId"])
+
+
 def numbers_from_strings(body: dict) -> dict:
     """`"weightOz": "12"` read as 12, as JSON.NET binds a numeric string to a number field (quirk
     numeric_strings); productId likewise. Text that is not a number is left for validation to refuse."""
     converted = body  # copied at the first change: most bodies send numbers as numbers
     for name, value in body.items():
-        if not isinstance(value, str):
+        if name not in _NUMERIC or not isinstance(value, str):
             continue
-        kind = "int" if name == "productId" else WRITABLE.get(name)
-        if kind not in ("number", "int"):
-            continue
+        kind = "int" if name == "productId" else "number"
         if not NUMERIC_TEXT.fullmatch(value):
             continue
         text = value.strip(" \t")

@@ -16,7 +16,15 @@ from mocks.kit.core import Mock
 
 from .auth import BasicAuth
 from .errors import InvalidRequest, NotFound
-from .fields import WRITABLE, format_date, is_date, is_int, numbers_from_strings, type_problem
+from .fields import (
+    WRITABLE,
+    format_date,
+    has_type_problem,
+    is_date,
+    is_int,
+    numbers_from_strings,
+    type_problem,
+)
 from .index import CatalogueIndex
 from .listing import SORT_KEYS, ListQuery, page, sort_text
 
@@ -117,9 +125,8 @@ class ShipStationBackend:
                 raise NotFound()
         if "productId" in body and body["productId"] is not None and body["productId"] != product_id:
             raise InvalidRequest()
-        for name, value in body.items():
-            if name in WRITABLE and type_problem(name, value):
-                raise InvalidRequest()
+        if has_type_problem(body):
+            raise InvalidRequest()
         missing = [name for name in WRITABLE if name not in body]
         if missing and self.mock.quirk("reject_partial_updates"):
             raise InvalidRequest(
@@ -130,9 +137,11 @@ class ShipStationBackend:
             current = account.products.get(product_id)
             if current is None:
                 raise NotFound()
+            get = body.get
             replaced = {
                 "productId": product_id,
-                **{name: _copy_json(body.get(name)) for name in WRITABLE},
+                # Scalars need no copy (most fields): no call for them.
+                **{n: v if type(v := get(n)) in _PLAIN else _copy_json(v) for n in WRITABLE},
                 "createDate": current["createDate"],
                 "modifyDate": format_date(self.mock.clock.now()),
             }
@@ -227,7 +236,7 @@ class ShipStationBackend:
             account.product_types[name] = len(account.product_types) + 1
 
 
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 def _copy_json(value: Any) -> Any:
