@@ -93,13 +93,22 @@ _ACCEPTS: dict[str, Any] = {
     "tags": _is_tags,
 }
 _CHECKS = {name: _ACCEPTS[kind] for name, kind in WRITABLE.items()}
+# The exact types each kind of field takes with no further check (a float must be finite; bool is not an int).
+_PLAIN_TYPES: dict[str, frozenset[type]] = {
+    "str": frozenset([str]),
+    "number": frozenset([int]),
+    "bool": frozenset([bool]),
+    "list": frozenset(),
+}
+_PLAINLY = {name: _PLAIN_TYPES.get(kind, frozenset()) for name, kind in WRITABLE.items()}
 
 
 def has_type_problem(body: dict) -> bool:
-    """Whether any writable field of `body` holds what it cannot (`type_problem` for each, in one pass)."""
-    checks = _CHECKS
+    """Whether any writable field of `body` holds what it cannot (`type_problem` for each, in one pass).
+    A value of a type its field always takes (str, int, bool, as json.loads makes them) needs no check."""
+    checks, plain = _CHECKS, _PLAINLY
     for name, value in body.items():
-        if value is not None:
+        if value is not None and type(value) not in plain.get(name, ()):
             check = checks.get(name)
             if check is not None and not check(value):
                 return True

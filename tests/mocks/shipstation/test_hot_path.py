@@ -3,7 +3,8 @@
 Get Product's JSON is encoded once per stored version of a product: after every kind of write (PUT, seed,
 restore, reset) it must be the bytes of `json.dumps` of the product as stored. The date stamp keeps its
 text up to the second: it must equal `datetime.fromtimestamp` formatted, at any instant (rounding that
-carries into the next second, DST changes, before 1970). Numeric text is converted only when there is some.
+carries into the next second, DST changes, before 1970). The one-pass field check refuses what checking each
+field refuses. Numeric text is converted only when there is some.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from hypothesis import strategies as st
 from mocks.kit.clock import Clock
 from mocks.kit.core import Mock
 from mocks.shipstation import create_app
-from mocks.shipstation.fields import _reference_format_date, format_date, numbers_from_strings
+from mocks.shipstation.fields import (
+    WRITABLE,
+    _reference_format_date,
+    format_date,
+    has_type_problem,
+    numbers_from_strings,
+    type_problem,
+)
 
 from .conftest import AUTH
 
@@ -91,3 +99,35 @@ def test_numeric_text_is_converted_only_when_there_is_some() -> None:
         "productId": "7.5",
         "price": "1e999",
     }
+
+
+class Text(str):
+    """A str subclass: the one-pass check's shortcut is for exact types only."""
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=3),
+    st.builds(Text, st.text(max_size=2)),
+    st.sampled_from(["none", "delivery", "adult_signature"]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["categoryId", "tagId", "name"]),
+        st.one_of(st.integers(), st.text(max_size=2), st.none(), st.booleans()),
+        max_size=2,
+    ),
+    st.lists(
+        st.dictionaries(st.sampled_from(["tagId", "name"]), st.one_of(st.integers(), st.none()), max_size=2),
+        max_size=2,
+    ),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.dictionaries(st.sampled_from([*WRITABLE, "productId", "createDate"]), values, max_size=6))
+def test_the_one_pass_field_check_refuses_what_each_field_check_refuses(body: dict) -> None:
+    expected = any(name in WRITABLE and type_problem(name, value) for name, value in body.items())
+    assert has_type_problem(body) == expected
