@@ -26,7 +26,7 @@ from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
-from .interrupts import checkpoint
+from .interrupts import checkpoint, deferred
 from .output import LINE_BYTES, BoundedOutput
 from .properties import CheckFailure, RunRecord
 from .sync import SyncReport
@@ -71,45 +71,62 @@ def environment(
 def run_command(
     command: Sequence[str], env: dict[str, str], timeout: float, echo: TextIO | None = None
 ) -> CommandRun:
-    """Run the command in its own process group, passing its output through as it comes."""
+    """Run the command in its own process group, passing its output through as it comes.
+
+    Signals are only noted from before the start until the group is killed, and acted on at the
+    checkpoints between short waits: a SIGTERM that landed while Popen or the reader thread was still
+    starting (after the command was already running) used to escape before the `finally` that kills
+    the group, and left the command running after the harness had gone. A signal raised inside
+    `Popen.wait` could also leave its lock held and hang the final wait.
+    """
     started = time.perf_counter()
-    try:
-        process = subprocess.Popen(
-            list(command),
-            env={**os.environ, **env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return CommandRun(127, "", 0.0, f"cannot start {command[0]!r}: {exc.strerror or exc}")
     kept = BoundedOutput()  # the terminal gets everything; memory keeps a head and a tail
-
-    def pump() -> None:
-        stdout = process.stdout
-        assert stdout is not None
-        for raw in iter(lambda: stdout.readline(LINE_BYTES), b""):
-            line = raw.decode("utf-8", "replace")
-            kept.append(line)
-            if echo is not None:
-                echo.write(line)
-                echo.flush()
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    deadline = time.monotonic() + timeout
+    process: subprocess.Popen | None = None
     code: int | None = None
-    try:  # short waits, so a Ctrl-C or SIGTERM that Python swallowed is still acted on (interrupts.py)
-        while code is None and time.monotonic() < deadline:
+    try:
+        with deferred():
             try:
-                code = process.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
-            except subprocess.TimeoutExpired:
-                checkpoint()
+                process = subprocess.Popen(
+                    list(command),
+                    env={**os.environ, **env},
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                return CommandRun(127, "", 0.0, f"cannot start {command[0]!r}: {exc.strerror or exc}")
+            reader = threading.Thread(target=_pump, args=(process, kept, echo), daemon=True)
+            reader.start()
+            code = _wait(process, time.monotonic() + timeout)
     finally:  # timeout, Ctrl-C, SIGTERM, or a normal exit that left children behind: none outlive the run
-        _kill_group(process)
+        if process is not None:
+            _kill_group(process)
     reader.join(timeout=5)
     return CommandRun(code, kept.text(), time.perf_counter() - started)
+
+
+def _pump(process: subprocess.Popen, kept: BoundedOutput, echo: TextIO | None) -> None:
+    """The command's output, line by line, into memory and (whole lines at a time) through to `echo`."""
+    stdout = process.stdout
+    assert stdout is not None
+    for raw in iter(lambda: stdout.readline(LINE_BYTES), b""):
+        line = raw.decode("utf-8", "replace")
+        kept.append(line)
+        if echo is not None:
+            echo.write(line)
+            echo.flush()
+
+
+def _wait(process: subprocess.Popen, deadline: float) -> int | None:
+    """The exit code, or None at the deadline; a signal noted meanwhile raises at the checkpoint."""
+    while time.monotonic() < deadline:
+        checkpoint()
+        try:
+            return process.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            pass
+    return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -130,15 +130,15 @@ def run(args: SimpleNamespace) -> int:
     # The command's output passes through, each line marked as the command's own (not under -q).
     stream = None if args.verbosity == QUIET else sys.stderr if args.json else sys.stdout
     echo = _Prefixed(stream, f"  {Path(command[0]).name} | ")
-    if args.quirk_matrix:
-        from .verify_matrix import run_matrix
-
-        return run_matrix(
-            args, harness, given, None if args.examples else example_of(args, harness, given), echo
-        )
     started = time.perf_counter()
-    interrupts = Interrupts().__enter__()
+    interrupts = Interrupts().__enter__()  # from here on, no signal leaves the command running
     try:
+        if args.quirk_matrix:
+            from .verify_matrix import run_matrix
+
+            return run_matrix(
+                args, harness, given, None if args.examples else example_of(args, harness, given), echo
+            )
         if args.examples:
             outcome = _generated(args, harness, given, echo, console, interrupts)
             if isinstance(outcome, int):

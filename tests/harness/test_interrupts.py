@@ -1,9 +1,13 @@
 """Ctrl-C and SIGTERM stop a long run even when Python swallows the first KeyboardInterrupt."""
 
 import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
+from harness import command
 from harness.interrupts import Interrupted, Interrupts
 
 
@@ -26,3 +30,39 @@ def test_an_interrupt_swallowed_in_a_finaliser_is_raised_at_the_next_checkpoint(
 def test_a_checkpoint_without_a_signal_does_nothing():
     with Interrupts() as interrupts:
         interrupts.checkpoint(1, "any", "arguments")
+
+
+def _gone(pid: int, patience: float = 10.0) -> bool:
+    """Dead or a zombie within `patience` seconds (SIGKILL is delivered asynchronously)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_signal_while_the_command_is_still_starting_kills_its_group(tmp_path, monkeypatch):
+    """Under load the command runs (and spawns) before Popen has returned to run_command: a SIGTERM then
+    used to escape before the `finally` that kills the group, and the command's children outlived verify
+    (the flaky tests/cli/test_usage.py::test_a_signal_to_verify_kills_the_command_and_exits_128_plus_it)."""
+    pids, popen = tmp_path / "pids", subprocess.Popen
+
+    def popen_then_signal(*args, **kwargs):  # the signal lands between the start and Popen's return
+        process = popen(*args, **kwargs)
+        deadline = time.monotonic() + 30
+        while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        signal.raise_signal(signal.SIGTERM)
+        return process
+
+    monkeypatch.setattr(command.subprocess, "Popen", popen_then_signal)
+    sleeper = ["sh", "-c", 'sleep 300 & echo $! >> "$PIDS"; wait']
+    started = time.monotonic()
+    with Interrupts(), pytest.raises(Interrupted) as stopped:
+        command.run_command(sleeper, {"PIDS": str(pids)}, timeout=60)
+    assert stopped.value.exit_code == 143 and time.monotonic() - started < 30  # not held to the timeout
+    assert _gone(int(pids.read_text().split()[0]))
