@@ -25,6 +25,7 @@ from .shards import Block, Shard, blocks, open_database, stable_generation
 from .verify import VerifyOutcome
 
 Say = Callable[[str], None]
+Output = Callable[[str, str], None]  # (worker, a line of the user's command's output)
 
 
 # -- the pool ----------------------------------------------------------------------------------------------
@@ -47,15 +48,29 @@ def _say(text: str) -> None:
         _progress.put(f"[{_worker()}] {text}")
 
 
+class _OutputRelay:
+    """A worker's echo of the user's command: run_command writes a whole line at a time (or a LINE_BYTES
+    piece of an overlong one); each goes to the parent as one message, so workers never mix mid-line."""
+
+    def write(self, text: str) -> None:
+        if _progress is not None:
+            _progress.put((_worker(), text))
+
+    def flush(self) -> None:
+        pass
+
+
 def run_parallel(
     calls: Sequence[tuple[Callable[..., Any], tuple]],
     workers: int,
     on_message: Say,
     on_done: Callable[[int, Any], None] | None = None,
+    on_output: Output | None = None,
 ) -> list[Any]:
     """Each call's result, in the order given; calls run on `workers` processes, messages relayed live.
 
-    `on_done(index, result)` hears of each call as it finishes, so an interrupted run keeps those. On
+    `on_done(index, result)` hears of each call as it finishes, so an interrupted run keeps those;
+    `on_output(worker, line)` gets the lines a user's command printed in a worker (_OutputRelay). On
     Ctrl-C or SIGTERM the workers are stopped at once, then the interrupt goes on to the caller.
     """
     if not calls:
@@ -75,7 +90,7 @@ def run_parallel(
             with interrupts.deferred():  # a signal raised inside `wait` could leave a future's lock held
                 while pending:
                     done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                    _drain(progress, on_message)
+                    _drain(progress, on_message, on_output)
                     for future in sorted(done, key=index.__getitem__):
                         if on_done is not None:
                             on_done(index[future], future.result())
@@ -94,7 +109,7 @@ def run_parallel(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         results = [f.result() for f in futures]
-    _drain(progress, on_message)
+    _drain(progress, on_message, on_output)
     progress.close()
     return results
 
@@ -108,12 +123,16 @@ def _context() -> Any:
     return context
 
 
-def _drain(progress: Any, on_message: Say) -> None:
+def _drain(progress: Any, on_message: Say, on_output: Output | None = None) -> None:
     while True:
         try:
-            on_message(progress.get_nowait())
+            item = progress.get_nowait()
         except (queue_module.Empty, OSError, ValueError):
             return
+        if not isinstance(item, tuple):
+            on_message(item)
+        elif on_output is not None:
+            on_output(*item)
 
 
 # -- check -------------------------------------------------------------------------------------------------
@@ -276,7 +295,9 @@ def run_verify_block(
     faults: list[dict] | None,
     shrink_seconds: float,
     example_db: str | None,
+    echo: bool = False,
 ) -> VerifyOutcome:
+    """One block of `verify --examples`; with `echo`, the command's output goes to the parent by line."""
     from .verify import verify_examples
 
     def progress(n: int, r: Any) -> None:
@@ -294,6 +315,7 @@ def run_verify_block(
             timeout=timeout,
             faults=faults,
             shrink_seconds=shrink_seconds,
+            echo=_OutputRelay() if echo else None,
             on_example=progress,
             database=open_database(example_db),
         )
@@ -325,15 +347,19 @@ def run_verify(
     shard: Shard | None,
     example_db: str | None,
     on_message: Say,
+    on_output: Output | None = None,
 ) -> VerifyOutcome:
-    """`verify --examples` cut into blocks of seeds, this shard's blocks run on worker processes."""
+    """`verify --examples` cut into blocks of seeds, this shard's blocks run on worker processes; the
+    command's output goes to `on_output` (None: the workers do not even send it)."""
     chosen = blocks(examples, seed)
     if shard is not None:
         chosen = shard.take(chosen)
+    echo = on_output is not None
     calls = [
-        (run_verify_block, (vendor, command, b, timeout, faults, shrink_seconds, example_db)) for b in chosen
+        (run_verify_block, (vendor, command, b, timeout, faults, shrink_seconds, example_db, echo))
+        for b in chosen
     ]
-    return merge_verify(vendor, run_parallel(calls, workers, on_message))
+    return merge_verify(vendor, run_parallel(calls, workers, on_message, on_output=on_output))
 
 
 # -- contract ----------------------------------------------------------------------------------------------

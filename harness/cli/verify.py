@@ -129,7 +129,7 @@ def run(args: SimpleNamespace) -> int:
         return _inconclusive(args, console, problem)
     # The command's output passes through, each line marked as the command's own (not under -q).
     stream = None if args.verbosity == QUIET else sys.stderr if args.json else sys.stdout
-    echo = _Prefixed(stream, f"  {Path(command[0]).name} | ")
+    echo = _Prefixed(stream, Path(command[0]).name)
     started = time.perf_counter()
     interrupts = Interrupts().__enter__()  # from here on, no signal leaves the command running
     try:
@@ -170,7 +170,7 @@ def _generated(
         console.print(f"{args.vendor}: {args.examples} generated examples (seed {args.seed}) of {command[0]}")
     phases = _Phases(console, args.examples, args.verbosity)
     if (args.workers > 1 or args.shard is not None) and not given.pins:  # blocks on workers
-        outcome = _on_workers(args, given, console)
+        outcome = _on_workers(args, given, console, echo)
     else:
         outcome = _in_process(args, harness, given, echo, phases, interrupts)
     result, example = outcome.result, outcome.example
@@ -186,7 +186,7 @@ def _generated(
     return result, {"files": [str(f) for f in files], "command": line}
 
 
-def _on_workers(args: SimpleNamespace, given: SimpleNamespace, console: Any) -> Any:
+def _on_workers(args: SimpleNamespace, given: SimpleNamespace, console: Any, echo: _Prefixed) -> Any:
     from ..workers import run_verify
 
     quiet = args.verbosity == QUIET
@@ -204,6 +204,7 @@ def _on_workers(args: SimpleNamespace, given: SimpleNamespace, console: Any) -> 
         shard=args.shard,
         example_db=args.example_db,
         on_message=lambda line: quiet or console.print("  " + line, markup=False, highlight=False),
+        on_output=None if echo.stream is None else echo.from_worker,
     )
 
 
@@ -311,10 +312,10 @@ def _requests_made(out: Any, result: Any) -> None:
 
 
 class _Prefixed:
-    """A stream that starts every line written to it with a prefix (None: a stream that drops it all)."""
+    """A stream that starts every line written to it with `  NAME | ` (None: a stream that drops it all)."""
 
-    def __init__(self, stream: Any, prefix: str) -> None:
-        self.stream, self.prefix = stream, prefix
+    def __init__(self, stream: Any, name: str) -> None:
+        self.stream, self.name, self.prefix = stream, name, f"  {name} | "
 
     def write(self, text: str) -> None:
         if self.stream is not None:
@@ -322,6 +323,14 @@ class _Prefixed:
 
     def flush(self) -> None:
         if self.stream is not None:
+            self.stream.flush()
+
+    def from_worker(self, worker: str, line: str) -> None:
+        """A line a worker relayed (workers.py): marked with the worker too, and always ended, since the
+        next line may come from another worker."""
+        if self.stream is not None:
+            line = line if line.endswith("\n") else line + "\n"
+            self.stream.write(f"  [{worker}] {self.name} | {line}")
             self.stream.flush()
 
 

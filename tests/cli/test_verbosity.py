@@ -75,6 +75,30 @@ def test_verify(files):
     assert lines.count("GET /products 401") == 2
 
 
+# Prints one long line (a pipe's atomic write is 4 KiB: whole lines must not rely on it) and a short one.
+SAYS = "import os; print('said', os.getpid(), 'x' * 9000); print('done', os.getpid())\n" + LISTS
+
+
+def test_verify_on_workers_passes_the_command_output_through_whole_lines(files):
+    from harness.shards import BLOCK_EXAMPLES
+
+    command = ["verify", "shipstation", "--examples", str(BLOCK_EXAMPLES + 1), "--workers", "2",
+               "--shrink-seconds", "0", "--", sys.executable, "-c", SAYS]  # fmt: skip
+    shown = run_cli(*command)
+    assert shown.returncode == 1, shown.stderr  # two blocks, each stopped by its first failure
+    name = re.escape(os.path.basename(sys.executable))
+    relayed = re.compile(rf"  \[(w[12])\] {name} \| (said|done) (\d+)( x{{9000}})?")
+    output = [line for line in shown.stdout.splitlines() if " | " in line]
+    found = [relayed.fullmatch(line) for line in output]
+    assert output and all(found), output  # every line whole, marked with its worker and the command
+    said = {(m[1], m[3]) for m in found if m and m[2] == "said" and m[4]}
+    assert said == {(m[1], m[3]) for m in found if m and m[2] == "done"}  # each run's lines, same worker
+    examples = re.findall(r"\[w[12]\] shipstation block \d example \d+: ", shown.stderr)
+    assert len(said) == 2 * len(examples) >= 4  # two runs an example, in both blocks
+    quiet = run_cli(*command[:2], "-q", *command[2:])
+    assert quiet.returncode == 1 and " | said " not in quiet.stdout + quiet.stderr  # (the replay line has it)
+
+
 def test_contract():
     quiet = run_cli("contract", "shipstation", "--examples", "1", "--workers", "1", "-q")
     assert quiet.returncode == 0 and quiet.stderr == ""
