@@ -73,7 +73,27 @@ def load(contract: str, app: Any = None, base_url: str | None = None) -> Any:
         schema.app = app  # wins over base_url (tooling-notes G12), so one schema per target
     elif base_url:
         schema.config.update(base_url=base_url.rstrip("/"))
+    concrete_paths_first(schema)
     return schema
+
+
+def concrete_paths_first(schema: Any) -> None:
+    """Drop a generated case whose URL is another operation's concrete path, in either mode.
+
+    OpenAPI matches concrete paths before templated ones: GET /v1/shipments/list is List Shipments,
+    never View Shipment with the reference "list". Such a request is not a case of the operation it was
+    generated for, so its answer says nothing about that operation (and a negative case sent there, for
+    a reference the contract excludes, rightly gets the other operation's 200).
+    """
+    concrete = {
+        (op.method.upper(), op.path)
+        for op in (result.ok() for result in schema.get_all_operations())
+        if "{" not in op.path
+    }
+
+    @schema.hook
+    def filter_case(ctx: Any, case: Any) -> bool:
+        return "{" not in case.path or (case.method.upper(), case.formatted_path) not in concrete
 
 
 def excluded(names: Iterable[str]) -> list[Any]:

@@ -6,12 +6,13 @@ from urllib.parse import quote, unquote
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import ensure_resource_availability, positive_data_acceptance
 
 import contracts
 from harness import vendors
-from harness.conformance import run_contract
+from harness.conformance import concrete_paths_first, load, run_contract
 from mocks.kit.core import Mock
 
 OPERATIONS = {
@@ -47,6 +48,46 @@ def test_only_justified_checks_are_excluded(run):
 def test_mock_conforms_to_contract(run):
     failures = [f"{r.operation} [{r.mode}]\n{r.failure}" for r in run.results if not r.ok]
     assert not failures, "\n\n".join(failures)
+
+
+def _view_shipment_paths(schema, mode: GenerationMode, examples: int = 300) -> list[str]:
+    paths = []
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(case=schema["/v1/shipments/{reference}"]["GET"].as_strategy(generation_mode=mode))
+    def draw(case):
+        paths.append(case.formatted_path)
+
+    draw()
+    return paths
+
+
+def test_no_shipment_is_viewed_under_the_list_or_search_path():
+    """GET /v1/shipments/list and /search are List and Search Shipments (ST-DOCS; OpenAPI matches concrete
+    paths first). The contract excludes those references, and runs drop a case whose URL is another
+    operation's: hypothesis drew "list" now and then (from its pool of the project's string literals), and
+    negative mode, which negates the exclusion, sends it about half the time; the mock rightly answers the
+    list (ST108) or the search's 400 (ST103)."""
+    raw = schemathesis.openapi.from_path(contracts.path("shiptheory"), config=schemathesis.Config())
+    reference = raw.raw_schema["paths"]["/v1/shipments/{reference}"]["parameters"][0]
+    assert reference["schema"]["not"] == {"enum": ["list", "search"]}
+    others = {"/v1/shipments/list", "/v1/shipments/search"}
+    assert others & set(_view_shipment_paths(raw, GenerationMode.NEGATIVE))  # what the filter is for
+    concrete_paths_first(raw)
+    for schema in (raw, load("shiptheory")):
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            paths = _view_shipment_paths(schema, mode)
+            assert len(set(paths)) > 20 and not others & set(paths), mode
+    # Seed 115 failed in negative mode (ST108 or ST103) with the exclusion in the contract and no filter.
+    only_view = [
+        i for i, r in enumerate(raw.get_all_operations()) if r.ok().path == "/v1/shipments/{reference}"
+    ]
+    seeded = run_contract(vendors.get("shiptheory"), seed=115, operations=lambda i: i in only_view)
+    assert [(r.mode, r.ok, r.examples) for r in seeded.results] == [
+        ("positive", True, 25),
+        ("negative", True, 25),
+    ]
 
 
 def _links(schema) -> set[tuple[str, str, str]]:
@@ -202,6 +243,7 @@ def run_workflow(max_examples: int = 25, step_count: int = 6, **hypothesis_setti
     backend = Mock.of(app).backend
     schema = schemathesis.openapi.from_path(contracts.path("shiptheory"), config=schemathesis.Config())
     schema.app = app
+    concrete_paths_first(schema)  # a step is never a request to another operation (harness.conformance)
     issued: set[str] = set()  # tokens POST /v1/token answered with in this scenario
     renamed: set[str] = set()  # SKUs an update moved away from in this scenario
 
