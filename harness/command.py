@@ -34,6 +34,7 @@ from .vendors import VendorHarness
 
 DEFAULT_TIMEOUT = 120.0
 RUN_NAMES = ("first run", "second run")
+_running: set[subprocess.Popen] = set()  # the commands this process runs now (kill_running)
 
 
 @dataclass
@@ -96,12 +97,14 @@ def run_command(
                 )
             except OSError as exc:
                 return CommandRun(127, "", 0.0, f"cannot start {command[0]!r}: {exc.strerror or exc}")
+            _running.add(process)
             reader = threading.Thread(target=_pump, args=(process, kept, echo), daemon=True)
             reader.start()
             code = _wait(process, time.monotonic() + timeout)
     finally:  # timeout, Ctrl-C, SIGTERM, or a normal exit that left children behind: none outlive the run
         if process is not None:
             _kill_group(process)
+            _running.discard(process)
     reader.join(timeout=5)
     return CommandRun(code, kept.text(), time.perf_counter() - started)
 
@@ -127,6 +130,14 @@ def _wait(process: subprocess.Popen, deadline: float) -> int | None:
         except subprocess.TimeoutExpired:
             pass
     return None
+
+
+def kill_running() -> None:
+    """SIGKILL the group of every command this process runs now: for a process that is about to die
+    without unwinding (a pool worker stopped with SIGTERM, workers.py)."""
+    for process in list(_running):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue as queue_module
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import checks, interrupts, vendors
+from .command import kill_running
 from .report import Result
 from .runner import PropertyOutcome
 from .shards import Block, Shard, blocks, open_database, stable_generation
@@ -35,6 +38,15 @@ _progress: Any = None  # in a worker: the queue its messages go to
 def _init_worker(progress: Any) -> None:
     global _progress
     _progress = progress
+    signal.signal(signal.SIGTERM, _stopped)
+
+
+def _stopped(signum: int, frame: Any) -> None:
+    """The pool stops a worker with SIGTERM (run_parallel). A user's command it runs leads a session of its
+    own, out of reach of any signal to the worker's group, so it goes first; then the worker dies at once,
+    as SIGTERM's default would have it."""
+    kill_running()
+    os._exit(128 + signum)
 
 
 def _worker() -> str:

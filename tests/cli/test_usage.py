@@ -156,6 +156,31 @@ def test_a_signal_to_verify_kills_the_command_and_exits_128_plus_it(signum, tmp_
     assert dies(int(pids.read_text().split()[0]))
 
 
+def test_a_signal_to_verify_on_workers_kills_every_worker_s_command(tmp_path):
+    """The pool stops its workers with SIGTERM; each worker's command (a session of its own) used to
+    outlive it, and verify."""
+    pids = tmp_path / "pids"
+    argv = ["verify", "starshipit", "--examples", "20", "--workers", "2", "--", *SPAWNS_A_SLEEPER]  # 2 blocks
+    process = subprocess.Popen(
+        [*CLI, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PIDS": str(pids)},
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while len(pids.read_text().split() if pids.exists() else []) < 2:  # both workers run the command
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 143 and "interrupted by SIGTERM" in err and "Traceback" not in err, err
+    assert all(dies(int(pid)) for pid in pids.read_text().split())
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below `pid` (forkserver workers are its grandchildren), from /proc."""
     parents: dict[int, int] = {}
