@@ -26,7 +26,7 @@ from mocks.kit.core import Mock
 from mocks.kit.server import ServerThread
 
 from .catalog import Product, normalise_sku, write_catalog
-from .interrupts import checkpoint, deferred
+from .interrupts import Interrupts, checkpoint, deferred
 from .output import LINE_BYTES, BoundedOutput
 from .properties import CheckFailure, RunRecord
 from .sync import SyncReport
@@ -138,6 +138,22 @@ def kill_running() -> None:
     for process in list(_running):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+class DieOnSigterm(Interrupts):
+    """SIGTERM in a process that must then die at once (a pool worker, workers.py): the commands it runs go
+    first, each a session of its own and out of the signal's reach. While a command starts (run_command's
+    `deferred`) the signal is only noted: run_command's checkpoint raises it once the group can be killed,
+    and the caller exits with `Interrupted.exit_code`."""
+
+    SIGNALS = (signal.SIGTERM,)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.deferring:
+            self.signum = signum
+            return
+        kill_running()
+        os._exit(128 + signum)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import checks, interrupts, vendors
-from .command import kill_running
+from .command import DieOnSigterm
 from .report import Result
 from .runner import PropertyOutcome
 from .shards import Block, Shard, blocks, open_database, stable_generation
@@ -38,15 +38,9 @@ _progress: Any = None  # in a worker: the queue its messages go to
 def _init_worker(progress: Any) -> None:
     global _progress
     _progress = progress
-    signal.signal(signal.SIGTERM, _stopped)
-
-
-def _stopped(signum: int, frame: Any) -> None:
-    """The pool stops a worker with SIGTERM (run_parallel). A user's command it runs leads a session of its
-    own, out of reach of any signal to the worker's group, so it goes first; then the worker dies at once,
-    as SIGTERM's default would have it."""
-    kill_running()
-    os._exit(128 + signum)
+    # The pool stops a worker with SIGTERM (run_parallel), on Ctrl-C too: the parent takes that alone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    DieOnSigterm().__enter__()
 
 
 def _worker() -> str:
@@ -318,19 +312,22 @@ def run_verify_block(
             f"({len(r.record.source)} products, {len(r.record.requests())} requests)"
         )
 
-    with stable_generation():
-        return verify_examples(
-            vendors.get(vendor),
-            command,
-            block.examples,
-            block.seed,
-            timeout=timeout,
-            faults=faults,
-            shrink_seconds=shrink_seconds,
-            echo=_OutputRelay() if echo else None,
-            on_example=progress,
-            database=open_database(example_db),
-        )
+    try:
+        with stable_generation():
+            return verify_examples(
+                vendors.get(vendor),
+                command,
+                block.examples,
+                block.seed,
+                timeout=timeout,
+                faults=faults,
+                shrink_seconds=shrink_seconds,
+                echo=_OutputRelay() if echo else None,
+                on_example=progress,
+                database=open_database(example_db),
+            )
+    except interrupts.Interrupted as stop:  # SIGTERM while a command started: its group is killed already
+        os._exit(stop.exit_code)
 
 
 def merge_verify(vendor: str, outcomes: list[VerifyOutcome]) -> VerifyOutcome:

@@ -2,6 +2,7 @@
 
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -65,4 +66,39 @@ def test_a_signal_while_the_command_is_still_starting_kills_its_group(tmp_path, 
     with Interrupts(), pytest.raises(Interrupted) as stopped:
         command.run_command(sleeper, {"PIDS": str(pids)}, timeout=60)
     assert stopped.value.exit_code == 143 and time.monotonic() - started < 30  # not held to the timeout
+    assert _gone(int(pids.read_text().split()[0]))
+
+
+WORKER = """
+import os, signal, subprocess, sys, time
+from pathlib import Path
+from harness import command
+
+pids, popen = Path(sys.argv[1]), subprocess.Popen
+
+def popen_then_signal(*args, **kwargs):  # the pool's SIGTERM lands while the command is starting
+    process = popen(*args, **kwargs)
+    while not (pids.exists() and pids.read_text().strip()):
+        time.sleep(0.01)
+    signal.raise_signal(signal.SIGTERM)
+    return process
+
+command.subprocess.Popen = popen_then_signal
+command.DieOnSigterm().__enter__()  # as a pool worker does (harness.workers)
+try:
+    command.run_command(["sh", "-c", 'sleep 300 & echo $! >> "$PIDS"; wait'], {"PIDS": str(pids)}, 60)
+except KeyboardInterrupt as stop:
+    print("unwound", flush=True)
+    os._exit(stop.exit_code)
+"""
+
+
+def test_a_worker_stopped_while_its_command_starts_kills_the_command_first(tmp_path):
+    """A worker dies at once on SIGTERM; a command still starting is not yet known to kill_running, so the
+    signal waits for run_command's checkpoint, which kills the group before the worker exits."""
+    pids = tmp_path / "pids"
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, str(pids)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 143 and done.stdout == "unwound\n", done.stderr
     assert _gone(int(pids.read_text().split()[0]))
