@@ -1,10 +1,12 @@
 """Scale-out figures: `check` and `verify` with --workers 2 against 1, and two shards against one run.
 
-    python bench/scale_out.py                    # all three, as issue 16 asks (several minutes)
+    python bench/scale_out.py                    # all four, as issue 16 asks (several minutes)
+    python bench/scale_out.py --only phases      # CPU seconds of each vendor's contract, control, property
     python bench/scale_out.py --verify-examples 40 --union-examples 40     # quicker
 
-Prints wall-clock seconds per run; `check` is timed warm (one untimed run first). The machine's load
-average is printed too: on a shared machine the figures say more relative to each other than alone.
+Prints wall-clock seconds per run; `check` is timed warm (one untimed run first), --workers 2 and 1
+alternating. The machine's load average is printed too: on a shared machine the figures say more
+relative to each other than alone.
 """
 
 from __future__ import annotations
@@ -31,15 +33,44 @@ def load() -> str:
 
 
 def bench_check(repeat: int) -> None:
+    """`check` with --workers 1 and 2, warm (one untimed run first), the two alternating."""
     cli = [sys.executable, "-m", "harness.cli", "check"]
-    timed([*cli, "--workers", "1"])  # warm: bytecode and the OS page cache
-    for workers in (1, 2):
-        runs = [timed([*cli, "--workers", str(workers)]) for _ in range(repeat)]
-        best = min(s for s, _ in runs)
+    timed([*cli, "--workers", "2"])  # warm: bytecode and the OS page cache
+    runs: dict[int, list[tuple[float, int, str]]] = {1: [], 2: []}
+    for _ in range(repeat):
+        for workers in (2, 1):
+            seconds, code = timed([*cli, "--workers", str(workers)])
+            runs[workers].append((seconds, code, load()))
+    for workers, done in runs.items():
+        each = ", ".join(f"{s:.1f}s (load {at})" for s, _, at in done)
         print(
-            f"check, all four vendors, --workers {workers}: best {best:.1f}s of {repeat} "
-            f"(exit {runs[0][1]}; load {load()})"
+            f"check, all four vendors, --workers {workers}: best {min(s for s, _, _ in done):.1f}s of "
+            f"{repeat}: {each} (exit {done[0][1]})"
         )
+
+
+def bench_phases() -> None:
+    """CPU seconds of each unit of `check` in this process, vendor by vendor: where the time goes."""
+    from harness import vendors
+    from harness.runner import property_run
+    from harness.shards import stable_generation
+    from harness.workers import Unit, run_unit
+
+    total = 0.0
+    for name in vendors.names():
+        row = []
+        for kind in ("contract", "control contract"):
+            began = time.process_time()
+            run_unit(Unit(name, kind), 20, 0, None)
+            row.append(time.process_time() - began)
+        began = time.process_time()
+        with stable_generation():
+            property_run(vendors.get(name), 25, 0)
+        row.append(time.process_time() - began)
+        total += sum(row)
+        contract, control, prop = (f"{x:.1f}s" for x in row)
+        print(f"{name}: contract {contract}, control contract {control}, property run {prop} CPU")
+    print(f"all four: {total:.1f}s CPU in one process (load {load()})")
 
 
 def bench_verify(examples: int) -> None:
@@ -90,11 +121,13 @@ def main() -> None:
     parser.add_argument("--check-repeat", type=int, default=2)
     parser.add_argument("--verify-examples", type=int, default=200)
     parser.add_argument("--union-examples", type=int, default=200)
-    parser.add_argument("--only", choices=("check", "verify", "union"))
+    parser.add_argument("--only", choices=("check", "phases", "verify", "union"))
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average {load()}")
     if args.only in (None, "check"):
         bench_check(args.check_repeat)
+    if args.only in (None, "phases"):
+        bench_phases()
     if args.only in (None, "verify"):
         bench_verify(args.verify_examples)
     if args.only in (None, "union"):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import schemathesis
+import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -19,6 +21,7 @@ from schemathesis import GenerationMode
 import contracts
 
 from .report import Result
+from .shards import stable_generation
 from .vendors import VendorHarness
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
@@ -131,19 +134,30 @@ def run_contract(
     skip = excluded(excluded_checks)
     _register_auth(schema, auth or vendor.contract_auth)
     run = ContractRun(vendor.name, contract, excluded_checks=dict(excluded_checks))
-    for index, result in enumerate(schema.get_all_operations()):
-        operation = result.ok()
-        if operations is not None and not operations(index):
-            continue
-        if read_only and operation.method.upper() not in ("GET", "HEAD", "OPTIONS"):
-            continue
-        for mode in modes:
-            outcome = _run_operation(operation, mode, skip, max_examples, seed, base_url, session)
-            outcome.vendor = vendor.name
-            run.results.append(outcome)
-            if on_result:
-                on_result(outcome)
+    # Cases that depend on the seed (and the app) alone, not on which modules this process has loaded:
+    # the same on any worker, after any other unit, in any shard (harness.shards.stable_generation).
+    with stable_generation():
+        for index, result in enumerate(schema.get_all_operations()):
+            operation = result.ok()
+            if operations is not None and not operations(index):
+                continue
+            if read_only and operation.method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                continue
+            for mode in modes:
+                outcome = _run_operation(operation, mode, skip, max_examples, seed, base_url, session)
+                outcome.vendor = vendor.name
+                run.results.append(outcome)
+                if on_result:
+                    on_result(outcome)
     return run
+
+
+def operation_count(contract: str) -> int:
+    """Operations in a contract (schemathesis runs each once per mode): a progress bar's total, and how
+    `check` tells its long units from its short ones."""
+    document = yaml.safe_load(Path(contracts.path(contract)).read_text(encoding="utf-8"))
+    verbs = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    return sum(1 for item in (document.get("paths") or {}).values() for verb in item if verb in verbs)
 
 
 def _register_auth(schema: Any, sign: Callable[[Any], dict[str, str]]) -> None:

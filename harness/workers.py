@@ -72,16 +72,18 @@ def run_parallel(
     on_message: Say,
     on_done: Callable[[int, Any], None] | None = None,
     on_output: Output | None = None,
+    preload: Sequence[str] = (),
 ) -> list[Any]:
     """Each call's result, in the order given; calls run on `workers` processes, messages relayed live.
 
     `on_done(index, result)` hears of each call as it finishes, so an interrupted run keeps those;
     `on_output(worker, line)` gets the lines a user's command printed in a worker (_OutputRelay). On
     Ctrl-C or SIGTERM the workers are stopped at once, then the interrupt goes on to the caller.
+    `preload` names modules the fork server imports besides the harness' own (when it is not running yet).
     """
     if not calls:
         return []
-    context = _context()
+    context = _context(preload)
     progress = context.Queue()  # handed to each worker as it starts (initargs), so no manager process
     with ProcessPoolExecutor(
         max_workers=min(workers, len(calls)),
@@ -120,12 +122,12 @@ def run_parallel(
     return results
 
 
-def _context() -> Any:
+def _context(preload: Sequence[str] = ()) -> Any:
     """forkserver where there is one: workers fork from a server that imported the harness once."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["harness.workers", "harness.conformance", "harness.runner"])
+    context.set_forkserver_preload(["harness.workers", "harness.conformance", "harness.runner", *preload])
     return context
 
 
@@ -152,21 +154,31 @@ class Unit:
 
 
 def check_units(names: list[str], examples: int, seed: int, blocked: bool) -> list[Unit]:
-    """Every unit of a check run, in a fixed order (shards take every N-th).
+    """Every unit of a check run, in a fixed order (shards take every N-th): longest first.
 
-    Unblocked, each vendor's property run is one unit with the run's own seed (the examples of
-    `--workers 1`); blocked, it is cut into blocks of seeds (shards.py).
+    Contract suites go first, the longest (most operations) first, then the property runs: on a pool,
+    what is left at the end is short, so the workers finish close together. Unblocked, each vendor's
+    property run is one unit with the run's own seed (the examples of `--workers 1`); blocked, it is
+    cut into blocks of seeds (shards.py).
     """
-    units: list[Unit] = []
+    from .conformance import operation_count
+
+    suites: list[Unit] = []
+    properties: list[Unit] = []
     for name in names:
-        units += [Unit(name, "contract"), Unit(name, "control contract")]
+        suites += [Unit(name, "contract"), Unit(name, "control contract")]
         if vendors.get(name).adapter is None:
             continue
         if blocked:
-            units += [Unit(name, "property", b) for b in blocks(examples, seed)]
+            properties += [Unit(name, "property", b) for b in blocks(examples, seed)]
         else:
-            units.append(Unit(name, "property", Block(0, seed, examples)))
-    return units
+            properties.append(Unit(name, "property", Block(0, seed, examples)))
+    length = {name: operation_count(name) for name in {*names, "control"}}
+    suites.sort(key=lambda u: -length["control" if u.kind == "control contract" else u.vendor])
+    return suites + properties
+
+
+KINDS = ("contract", "control contract", "property")  # a vendor's results, in the order one process gives
 
 
 @dataclass
@@ -274,14 +286,17 @@ def run_check(
             unit, passed = outcome.unit, sum(r.ok for r in outcome.results)
             on_message(f"[{outcome.worker}] {unit.vendor}: {unit.kind}: {passed}/{len(outcome.results)} ok")
 
-    # In order, vendor by vendor: the blocks are small, so the workers finish close together.
-    run_parallel(
-        [(run_unit, (u, contract_examples, seed, example_db)) for u in units], workers, on_message, finished
-    )
+    # Longest first (check_units), so the workers finish close together; the vendors' packages are
+    # imported once, by the fork server, not by each worker.
+    calls = [(run_unit, (u, contract_examples, seed, example_db)) for u in units]
+    run_parallel(calls, workers, on_message, finished, preload=[vendors.REGISTRY[n] for n in names])
     contract_results = {id(r) for o in done.values() for r in o.results}
-    results[:] = [r for r in results if id(r) not in contract_results]  # again, in unit order
+    results[:] = [r for r in results if id(r) not in contract_results]  # again, as one process orders them
     for name in names:
-        mine = [done[i] for i in sorted(done) if done[i].unit.vendor == name]
+        mine = sorted(
+            (o for o in done.values() if o.unit.vendor == name),
+            key=lambda o: (KINDS.index(o.unit.kind), o.unit.block.index if o.unit.block else 0),
+        )
         for o in mine:
             results.extend(o.results)
         blocks_run = [o for o in mine if o.property is not None]

@@ -278,15 +278,9 @@ def _report(args: SimpleNamespace, names: list[str], run: SimpleNamespace) -> No
 
 def _operation_count(contract: str) -> int:
     """Operations in a contract, for a progress bar's total (schemathesis runs each once per mode)."""
-    from pathlib import Path
+    from ..conformance import operation_count
 
-    import yaml
-
-    import contracts
-
-    document = yaml.safe_load(Path(contracts.path(contract)).read_text(encoding="utf-8"))
-    verbs = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-    return sum(1 for item in (document.get("paths") or {}).values() for verb in item if verb in verbs)
+    return operation_count(contract)
 
 
 def _summarise(console: Any, results: list[Any]) -> None:

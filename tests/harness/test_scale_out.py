@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import io
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -134,3 +137,39 @@ def test_a_failure_found_by_one_shard_is_replayed_first_by_the_other(example_db)
     second = _run_shard(Shard(2, 2), open_database(example_db))
     assert second.first_failed_at == 1 and second.example_ids[0] == found
     assert {f.check for f in second.failures} == {"convergence"}
+
+
+def _requests_of_a_contract_run(harness) -> list[tuple]:
+    """Every request a shipstation contract run sends its mock (the random test-case id header aside)."""
+    from harness.conformance import run_contract
+
+    sent: list[tuple] = []
+    app = harness.create_app(settings=harness.contract_settings)
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = sorted((k, v) for k, v in environ.items() if k.startswith("HTTP_") and "CASEID" not in k)
+        sent.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], environ["QUERY_STRING"], body, headers))
+        return inner(environ, start_response)
+
+    app.wsgi_app = recording
+    run = run_contract(harness, app=app, max_examples=4, seed=3)
+    assert run.ok and len(sent) >= len(run.results)
+    return sent
+
+
+def test_contract_cases_do_not_depend_on_the_modules_a_worker_has_loaded(tmp_path, monkeypatch):
+    """hypothesis mixes string constants of every local module loaded into generation; a contract unit
+    sees none, so it sends the same requests on any worker, after any other unit."""
+    harness = vendors.get("shipstation")
+    before = _requests_of_a_contract_run(harness)
+    words = ", ".join(f'"sku-{n}-constant"' for n in range(200))
+    (tmp_path / "scale_out_constants.py").write_text(f"WORDS = [{words}]\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("scale_out_constants")
+    try:
+        assert _requests_of_a_contract_run(harness) == before
+    finally:
+        sys.modules.pop("scale_out_constants", None)
