@@ -101,18 +101,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{_where(exc.ctx)}: error: {_message(exc)} (see {_where(exc.ctx)} --help)\n")
         return exitcodes.USAGE
     except UsageError as exc:  # a command's own checks on its inputs, before it starts work
-        sys.stderr.write(f"{PROG} {args[0]}: error: {exc}\n")
+        sys.stderr.write(f"{_command(args)}: error: {exc}\n")
         return exitcodes.USAGE
     except KeyError as exc:  # an unknown vendor or case met after parsing
-        sys.stderr.write(f"error: {exc.args[0]}\n")
+        sys.stderr.write(f"{_command(args)}: error: {exc.args[0]}\n")
         return exitcodes.USAGE
     except click.ClickException as exc:
-        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.stderr.write(f"{_command(args)}: error: {exc.format_message()}\n")
         return exc.exit_code
     except click.Abort as exc:  # a command without its own clean-up (check and verify have theirs)
         sys.stderr.write("interrupted\n")
         return getattr(exc.__cause__, "exit_code", exitcodes.INTERRUPTED)
     return exitcodes.OK if code is None else int(code)
+
+
+def _command(args: list[str]) -> str:
+    """`catalog-harness COMMAND`, as every error line starts (the first word that is not an option)."""
+    name = next((arg for arg in args if not arg.startswith("-")), "")
+    return f"{PROG} {name}".rstrip()
 
 
 def _where(ctx: click.Context | None) -> str:

@@ -77,14 +77,17 @@ def run(args: SimpleNamespace) -> int:
         serve_forever(app, args.host, args.port, lambda port: announce(args, names, credentials, port), log)
     except PortInUse as exc:
         console.print(
-            f"[red]error:[/] --port: {exc.strerror}; stop the other server or pick another port",
+            f"catalog-harness serve: [red]error:[/] argument --port: {exc.strerror}; "
+            "stop the other server or pick another port",
             soft_wrap=True,
         )
         return exitcodes.USAGE
     except OSError as exc:
         where = f"{args.host}:{args.port}"
         console.print(
-            f"[red]error:[/] --host/--port: cannot listen on {where}: {exc.strerror}", soft_wrap=True
+            f"catalog-harness serve: [red]error:[/] argument --host/--port: cannot listen on {where}: "
+            f"{exc.strerror}",
+            soft_wrap=True,
         )
         return exitcodes.USAGE
     if args.verbosity > QUIET:

@@ -293,8 +293,10 @@ def test_serve_refuses_a_busy_port_with_one_line_and_exit_2(serve_port):
         timeout=30,
     )
     assert done.returncode == 2
-    message = f"error: --port: port {serve_port} on 127.0.0.1 is already in use; stop the other server"
-    assert done.stderr.strip() == message + " or pick another port"
+    message = (
+        f"catalog-harness serve: error: argument --port: port {serve_port} on 127.0.0.1 is already in use"
+    )
+    assert done.stderr.strip() == message + "; stop the other server or pick another port"
 
 
 def test_a_client_that_half_closes_still_gets_its_answer(port):
