@@ -50,7 +50,7 @@ def test_mock_conforms_to_contract(run):
     assert not failures, "\n\n".join(failures)
 
 
-def _view_shipment_paths(schema, mode: GenerationMode, examples: int = 300) -> list[str]:
+def _view_shipment_paths(schema, mode: GenerationMode, examples: int = 100) -> list[str]:
     paths = []
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
