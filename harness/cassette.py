@@ -15,20 +15,6 @@ from typing import Any
 from . import vendors
 from .record import load, upstream_path
 
-# Where each vendor's reads list products (a dotted path into the JSON answer; "" is the answer itself).
-PRODUCT_READS: dict[str, list[tuple[str, re.Pattern[str], str]]] = {
-    "shipstation": [
-        ("GET", re.compile(r"^/products$"), "products"),
-        ("GET", re.compile(r"^/products/\d+$"), ""),
-    ],
-    "starshipit": [("GET", re.compile(r"^/api/products$"), "data.products")],
-    "shiptheory": [
-        ("GET", re.compile(r"^/v1/products$"), "products"),
-        ("GET", re.compile(r"^/v1/products/view/.+$"), "product"),
-    ],
-    "tocobagus": [("GET", re.compile(r"^/api/v1/partner/stores/products$"), "data.items")],
-}
-
 
 @dataclass
 class Exchange:
@@ -130,6 +116,7 @@ def parsed_json(text: str) -> Any:
 def held_products(vendor: str, exchanges: list[Exchange]) -> list[dict]:
     """Products the vendor held before the recorded traffic: each read product at its first-seen value,
     unless a recorded write named its SKU first (the replay of that write makes it)."""
+    reads = vendors.get(vendor).product_reads  # where the vendor's reads list products
     written: set[str] = set()
     held: dict[str, dict] = {}
     for ex in exchanges:
@@ -140,8 +127,8 @@ def held_products(vendor: str, exchanges: list[Exchange]) -> list[dict]:
             continue
         if not 200 <= ex.status < 300:
             continue
-        for method, pattern, where in PRODUCT_READS[vendor]:
-            if ex.method == method and pattern.match(ex.path):
+        for method, pattern, where in reads:
+            if ex.method == method and re.match(pattern, ex.path):
                 found = dig(ex.json(), where)
                 for product in found if isinstance(found, list) else [found]:
                     sku = product.get("sku") if isinstance(product, dict) else None

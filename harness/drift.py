@@ -2,10 +2,11 @@
 
 Each recorded request (harness.cassette reads them) is replayed, in order and at its recorded pace (on a
 virtual clock), against a fresh in-process mock. The mock is first seeded with what the cassette shows the
-vendor held: the products its reads returned, at their first-seen values (products our own writes made
-are left to the replay). Requests are re-authenticated with the mock's credentials and clock: Tocobagus
-requests re-signed, Shiptheory tokens re-issued; a request the vendor refused for its credentials is sent
-with wrong ones, so the mock shows its own refusal.
+vendor held: the products its reads returned (VendorHarness.product_reads), at their first-seen values
+(products our own writes made are left to the replay). Requests are re-authenticated with the mock's
+credentials and clock: Tocobagus requests re-signed, Shiptheory tokens re-issued, API keys
+(VendorHarness.key_headers) put back; a request the vendor refused for its credentials is sent with wrong
+ones, so the mock shows its own refusal.
 
 Compared: status; media type; JSON bodies key by key, with types and values (ids, dates, request ids,
 tracking numbers, tokens and signatures normalised), so error codes, message wording and product values
@@ -158,7 +159,8 @@ def replay(
 
 def _reauthenticated(vendor: str, ex: Exchange, mock: Any, stamp: int) -> tuple[dict[str, str], bytes]:
     """The recorded request with the mock's credentials in place of the redacted ones."""
-    creds = vendors.get(vendor).credentials
+    harness = vendors.get(vendor)
+    creds = harness.credentials
     headers = {k: v for k, v in ex.headers.items() if k not in NOT_REPLAYED_HEADERS and v != REDACTED}
     refused = ex.status in (401, 403)
     body = ex.body
@@ -181,6 +183,10 @@ def _reauthenticated(vendor: str, ex: Exchange, mock: Any, stamp: int) -> tuple[
     elif vendor == "tocobagus" and set(TOCOBAGUS_AUTH) & set(ex.headers):
         headers = {k: v for k, v in headers.items() if not k.startswith("x-")}
         headers.update(_signed(ex, mock, creds, stamp, body))
+    else:  # keys sent as they are (a scaffolded vendor): the mock's, or wrong ones where the vendor refused
+        for header, key in harness.key_headers.items():
+            if header.lower() in ex.headers:
+                headers[header.lower()] = "wrong" if refused else creds[key]
     return headers, body
 
 

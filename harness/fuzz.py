@@ -23,6 +23,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from mocks.kit.core import Mock
 
 from .hostile import CONTROL_PREFIX, RawRequest, raw_request, route_templates
+from .vendors import VendorHarness
 
 GOOD = ("2xx", "3xx", "4xx")
 
@@ -86,33 +87,7 @@ def wsgi_path(req: RawRequest) -> str:
     return unquote_to_bytes(req.path).decode("utf-8", "replace")
 
 
-# -- the four vendors: an app with generous limits, how to authenticate, and valid bodies to spoil -------
-TEMPLATES: dict[str, list[Any]] = {
-    "shipstation": [{"productId": 1, "sku": "A-1", "name": "Apple", "price": 1.5, "weightOz": 2}],
-    "starshipit": [
-        {"product": {"sku": "A-1", "title": "Apple", "price": 1.5, "weight": 0.2}},
-        {"id": 1, "product": {"id": 1, "sku": "A-1", "title": "Apple"}},
-        {"product_ids": [1, 2]},
-    ],
-    "shiptheory": [
-        {"sku": "A-1", "name": "Apple", "price": 1.5, "weight": 0.2},
-        {"email": "test@example.com", "password": "test-password"},
-        {"reference": "R-1", "products": [{"sku": "A-1", "qty": 1}]},
-    ],
-    "tocobagus": [{"products": [{"sku": "A-1", "name": "Apple", "price": 1.5, "stock": 1}]}],
-}
-# Backend parts that change on any answer and hold no data: Tocobagus numbers every response's requestId.
-VOLATILE = {"tocobagus": ("ids",)}
-PROBES: dict[str, list[tuple[str, str]]] = {
-    "shipstation": [("GET", "/products"), ("GET", "/products?startDate=2020-01-01&sortBy=ModifyDate")],
-    "starshipit": [
-        ("GET", "/api/products"),
-        ("GET", "/api/products/export"),
-        ("GET", "/api/products/template"),
-    ],
-    "shiptheory": [("GET", "/v1/products?limit=100")],
-    "tocobagus": [("GET", "/api/v1/partner/stores/products"), ("GET", "/api/v1/partner/stores/products?q=a")],
-}
+# -- the vendor routes' seeds and probes are each vendor's (VendorHarness.fuzz_*); the control API's: ---
 CONTROL_PROBES = [
     ("GET", "/__mock__/state"),
     ("GET", "/__mock__/journal"),
@@ -135,8 +110,12 @@ CONTROL_TEMPLATES: list[Any] = [
 class Target:
     vendor: str
     app: Flask
-    templates: list[Any]
+    harness: VendorHarness
     _serial: int = 0
+
+    @property
+    def templates(self) -> list[Any]:
+        return self.harness.fuzz_templates
 
     @property
     def mock(self) -> Any:
@@ -150,11 +129,6 @@ class Target:
         if self.vendor == "shipstation":
             token = base64.b64encode(f"{creds['api_key']}:{creds['api_secret']}".encode()).decode()
             return {"Authorization": "Basic " + token}
-        if self.vendor == "starshipit":
-            return {
-                "StarShipIT-Api-Key": creds["api_key"],
-                "Ocp-Apim-Subscription-Key": creds["subscription_key"],
-            }
         if self.vendor == "shiptheory":
             from mocks.shiptheory.models import mint_token
 
@@ -173,7 +147,7 @@ class Target:
                 store_client_id=creds["store_client_id"],
                 store_token=creds["store_token"],
             )
-        return {}
+        return {header: creds[key] for header, key in self.harness.key_headers.items()}
 
     def send(self, req: RawRequest, authenticated: bool = True) -> Answer:
         return send(self.app, req, self.auth(req) if authenticated else None)
@@ -211,14 +185,14 @@ class Target:
             return self.mock.backend.products(self.mock.backend.default_account)
         snapshot = self.mock.snapshot()
         snapshot.pop("clock")
-        for name in VOLATILE.get(self.vendor, ()):
+        for name in self.harness.fuzz_volatile:
             snapshot["backend"].pop(name, None)
         return json.dumps(snapshot, sort_keys=True, default=repr)
 
     def intact(self) -> list[str]:
         """Reads that must still work after any input: listing, export, state, journal, jobs."""
         problems = []
-        for method, raw_path in PROBES.get(self.vendor, []) + CONTROL_PROBES:
+        for method, raw_path in self.harness.fuzz_probes + CONTROL_PROBES:
             self._tick()
             path, _, query = raw_path.partition("?")
             req = RawRequest(method, path.encode(), query.encode())
@@ -251,7 +225,7 @@ def target(vendor: str) -> Target:
 
     harness = vendors.get(vendor)
     app = harness.create_app(clock=Clock(virtual=True), settings=harness.contract_settings)
-    found = Target(vendor, app, TEMPLATES.get(vendor, []))
+    found = Target(vendor, app, harness)
     if harness.contract_seed:
         found.mock.backend.seed(found.mock.backend.default_account, harness.contract_seed)
     return found

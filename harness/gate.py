@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from schemathesis.core import NOT_SET
 
-from . import exitcodes
+from . import exitcodes, vendors
 from .conformance import ContractRun, OperationResult, run_contract
 from .pacing import BudgetExhausted, Pacer, RecordingSession, paced, policy_for
 from .vendors import VendorHarness
@@ -33,15 +33,6 @@ from .vendors import VendorHarness
 NO_VERDICT = frozenset({401, 403, 429, 502, 503, 504})
 # Negative cases include broken Authorization headers, which a vendor rightly refuses with 401/403.
 NO_VERDICT_NEGATIVE = NO_VERDICT - {401, 403}
-
-# One cheap authenticated read per vendor (path after the base URL).
-PREFLIGHT = {
-    "shipstation": "/products?pageSize=1",
-    "starshipit": "/api/products?page_size=10",
-    "shiptheory": "/v1/products?limit=1",
-    "tocobagus": "/partner/stores/products?limit=1",
-}
-
 
 BUDGET_MESSAGE = "request budget (--max-requests"
 
@@ -71,7 +62,7 @@ def preflight(
     harness: VendorHarness, base_url: str, auth: Callable[[Any], dict[str, str]], session: requests.Session
 ) -> str:
     """One authenticated read; raises CredentialsRejected on 401/403. Returns what it saw."""
-    target = PREFLIGHT[harness.name]
+    target = harness.preflight or "/"
     path, _, query = target.partition("?")
     case = SimpleNamespace(
         method="GET", path=path, formatted_path=path, body=NOT_SET, headers=None, query=query
@@ -153,20 +144,8 @@ def judge(result: OperationResult, pacer: Pacer) -> None:
 
 
 # -- reproducible curl lines -------------------------------------------------------------------------------
-# Per vendor: the header names that carry credentials, and the curl options that put them back from the
-# environment variables the gate reads (contract --base-url documents them).
-AUTH_HEADERS = {
-    "shipstation": {"authorization"},
-    "starshipit": {"starshipit-api-key", "ocp-apim-subscription-key"},
-    "shiptheory": {"authorization"},
-    "tocobagus": {
-        "x-partner-client-id",
-        "x-store-client-id",
-        "x-store-token",
-        "x-timestamp",
-        "x-signature",
-    },
-}
+# The vendor's credential headers (VendorHarness.auth_headers) are dropped from schemathesis' line and put
+# back from the environment variables the gate reads (contract --base-url documents them).
 CURL_LINE = re.compile(r"^(?P<indent>[ \t]*)curl (?P<rest>.*?)$", re.M)
 
 
@@ -184,6 +163,7 @@ def runnable_curl(text: str, vendor: str, base_url: str) -> str:
 
 
 def curl_command(words: list[str], vendor: str, base_url: str) -> str:
+    harness = vendors.get(vendor)
     method, url, body, headers = "GET", "", None, []
     i = 0
     while i < len(words):
@@ -193,7 +173,7 @@ def curl_command(words: list[str], vendor: str, base_url: str) -> str:
         elif word == "-H":
             name, _, value = words[i + 1].partition(":")
             # The vendor's auth comes back from the environment below; another filtered value can't be known.
-            if name.strip().lower() not in AUTH_HEADERS[vendor] and value.strip() != "[Filtered]":
+            if name.strip().lower() not in harness.auth_headers and value.strip() != "[Filtered]":
                 headers.append((name.strip(), value.strip()))
             i += 2
         elif word in ("-d", "--data", "--data-raw", "--data-binary"):
@@ -210,12 +190,7 @@ def curl_command(words: list[str], vendor: str, base_url: str) -> str:
     prefix: list[str] = []
     if vendor == "shipstation":
         auth = ['-u "$SHIPSTATION_API_KEY:$SHIPSTATION_API_SECRET"']
-    elif vendor == "starshipit":
-        auth = [
-            '-H "StarShipIT-Api-Key: $STARSHIPIT_API_KEY"',
-            '-H "Ocp-Apim-Subscription-Key: $STARSHIPIT_SUBSCRIPTION_KEY"',
-        ]
-    else:  # shiptheory: a token from the vendor's own login, then the request with it
+    elif vendor == "shiptheory":  # a token from the vendor's own login, then the request with it
         login = shlex.quote(base_url.rstrip("/") + "/v1/token")
         prefix = [
             f"TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' {login}",
@@ -223,6 +198,9 @@ def curl_command(words: list[str], vendor: str, base_url: str) -> str:
             '| python3 -c \'import json,sys; print(json.load(sys.stdin)["data"]["token"])\') &&',
         ]
         auth = ['-H "Authorization: Bearer $TOKEN"']
+    else:  # keys sent as they are (Starshipit, a scaffolded vendor), each from its environment variable
+        env = {key: name for name, key in harness.env_credentials.items()}
+        auth = [f'-H "{header}: ${env[key]}"' for header, key in harness.key_headers.items()]
     return " ".join([*prefix, "curl", "-X", method, *auth, *plain, *data, target])
 
 

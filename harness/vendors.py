@@ -55,6 +55,23 @@ class VendorHarness:
     reference_client: Callable[[str, dict[str, str]], Any] | None = None
     # Where the real API is, as the README's `contract --base-url` table shows it.
     base_url_example: str = ""
+    # -- what `contract --base-url`, `drift` and `fuzz` need to know of the vendor's wire ----------------
+    # One cheap authenticated read (path and query after the base URL): the gate's preflight.
+    preflight: str = ""
+    # Header names (lower-case) that carry credentials: a failure's curl line puts them back from the
+    # environment. Schemes that sign or exchange (Basic, a token, a signature) say how in harness/gate.py.
+    auth_headers: frozenset[str] = frozenset()
+    # Header name -> credentials key, for vendors whose credentials go as they are in headers (an API key):
+    # the fuzzer, `drift`'s re-authentication and the curl line (via env_credentials) all read it.
+    key_headers: dict[str, str] = field(default_factory=dict)
+    # (method, path pattern, dotted path into the JSON answer, "": the answer) of reads that list products:
+    # what a cassette shows the vendor held, which `drift` seeds the mock with.
+    product_reads: list[tuple[str, str, str]] = field(default_factory=list)
+    # Valid request bodies the fuzzer spoils, reads that must still work after any input, and backend
+    # parts that change on every answer and hold no data.
+    fuzz_templates: list[Any] = field(default_factory=list)
+    fuzz_probes: list[tuple[str, str]] = field(default_factory=list)
+    fuzz_volatile: tuple[str, ...] = ()
 
     @property
     def property_checks(self) -> dict[str, checks.CheckFunction]:

@@ -281,4 +281,9 @@ HARNESS = VendorHarness(
     sample_products=[{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
     reference_client=lambda url, c: ShipStationClient(url, c["api_key"], c["api_secret"]),
     base_url_example="`https://ssapi.shipstation.com`",
+    preflight="/products?pageSize=1",
+    auth_headers=frozenset({"authorization"}),
+    product_reads=[("GET", r"^/products$", "products"), ("GET", r"^/products/\d+$", "")],
+    fuzz_templates=[{"productId": 1, "sku": "A-1", "name": "Apple", "price": 1.5, "weightOz": 2}],
+    fuzz_probes=[("GET", "/products"), ("GET", "/products?startDate=2020-01-01&sortBy=ModifyDate")],
 )

@@ -370,4 +370,13 @@ HARNESS = VendorHarness(
     sample_products=[{"sku": "A-1", "name": "Apple", "price": 1.5}, {"sku": "B-2", "name": "Pear"}],
     reference_client=lambda url, c: ShiptheoryClient(url, c["email"], c["password"]),
     base_url_example="`https://api.shiptheory.com`",
+    preflight="/v1/products?limit=1",
+    auth_headers=frozenset({"authorization"}),
+    product_reads=[("GET", r"^/v1/products$", "products"), ("GET", r"^/v1/products/view/.+$", "product")],
+    fuzz_templates=[
+        {"sku": "A-1", "name": "Apple", "price": 1.5, "weight": 0.2},
+        {"email": "test@example.com", "password": "test-password"},
+        {"reference": "R-1", "products": [{"sku": "A-1", "qty": 1}]},
+    ],
+    fuzz_probes=[("GET", "/v1/products?limit=100")],
 )

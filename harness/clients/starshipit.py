@@ -426,4 +426,18 @@ HARNESS = VendorHarness(
     sample_products=[{"sku": "A-1", "title": "Apple", "price": 1.5}, {"sku": "B-2", "title": "Pear"}],
     reference_client=lambda url, c: StarshipitClient(url, c["api_key"], c["subscription_key"]),
     base_url_example="`https://api.starshipit.com`",
+    preflight="/api/products?page_size=10",
+    auth_headers=frozenset({"starshipit-api-key", "ocp-apim-subscription-key"}),
+    key_headers={"StarShipIT-Api-Key": "api_key", "Ocp-Apim-Subscription-Key": "subscription_key"},
+    product_reads=[("GET", r"^/api/products$", "data.products")],
+    fuzz_templates=[
+        {"product": {"sku": "A-1", "title": "Apple", "price": 1.5, "weight": 0.2}},
+        {"id": 1, "product": {"id": 1, "sku": "A-1", "title": "Apple"}},
+        {"product_ids": [1, 2]},
+    ],
+    fuzz_probes=[
+        ("GET", "/api/products"),
+        ("GET", "/api/products/export"),
+        ("GET", "/api/products/template"),
+    ],
 )

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,14 +16,19 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import requests
 
 import contracts
 import harness.clients
 import mocks
-from harness import control_settings, vendor_docs, vendors
+from harness import control_settings, exitcodes, fuzz, vendor_docs, vendors
+from harness.cli import main as cli
 from harness.conformance import run_contract
+from harness.gate import runnable_curl
+from harness.record import serve
 from mocks.kit.clock import Clock
 from mocks.kit.core import Mock
+from mocks.kit.server import ServerThread
 from mocks.new_vendor import ROOT, ScaffoldError, scaffold
 from mocks.new_vendor.__main__ import main
 
@@ -141,6 +148,121 @@ def test_generated_listings_take_in_the_registered_vendor(toy: Path) -> None:
     assert "`toyvendor_mock`" in sections["fixtures"]
     settings = control_settings.settings_properties()
     assert settings["api_keys"]["type"] == "array"  # the same schema as Starshipit's: merged into one
+
+
+KEY = {"X-Api-Key": "test-key"}
+
+
+def _entries(base_url: str) -> list[dict]:
+    journal = requests.get(base_url + "/__mock__/journal", timeout=5).json()
+    entries = journal["entries"] if isinstance(journal, dict) else journal
+    return [e for e in entries if e["type"] == "request"]
+
+
+def test_the_gate_runs_against_the_toy_on_a_real_port(toy: Path, capsys, monkeypatch) -> None:
+    """`contract --base-url`: credentials from TOYVENDOR_API_KEY, paced to the limit its SPEC documents
+    (the window shrunk to 0.1 s, as the gate tests do), the preflight its HARNESS declares."""
+    monkeypatch.setattr(importlib.import_module(f"mocks.{NAME}").SPEC, "rate_period", 0.1)
+    monkeypatch.setenv("TOYVENDOR_API_KEY", "test-key")
+    with ServerThread(vendors.get(NAME).create_app()) as server:
+        code = cli(["contract", NAME, "--base-url", server.base_url, "--examples", "2", "--json"])
+        out = capsys.readouterr()
+        entries = _entries(server.base_url)
+    report, err = json.loads(out.out), " ".join(out.err.split())
+    assert code == exitcodes.OK and report["verdict"] == "pass", err
+    assert report["preflight"] == "GET /products → 200"
+    assert f"{NAME}: read-only operations at {server.base_url}, paced to 60 requests per 0.1s" in err
+    assert report["counts"] == {"pass": len(report["results"]), "fail": 0, "inconclusive": 0}
+    assert sorted(r["name"] for r in report["results"]) == [
+        f"GET {path} [{mode}]"
+        for path in ("/products", "/products/{sku}")
+        for mode in ("negative", "positive")
+    ]
+    assert report["requests"] == len(entries) > 4
+    assert (entries[0]["method"], entries[0]["path"], entries[0]["status"]) == ("GET", "/products", 200)
+
+
+def test_the_gate_stops_on_the_toys_refusal_and_names_its_variable(toy: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("TOYVENDOR_API_KEY", raising=False)
+    assert cli(["contract", NAME, "--base-url", "http://127.0.0.1:9"]) == exitcodes.USAGE
+    assert "set TOYVENDOR_API_KEY to test toyvendor at http://127.0.0.1:9" in capsys.readouterr().err
+    monkeypatch.setenv("TOYVENDOR_API_KEY", "wrong")
+    with ServerThread(vendors.get(NAME).create_app()) as server:
+        code = cli(["contract", NAME, "--base-url", server.base_url, "--json"])
+        out = capsys.readouterr()
+        entries = _entries(server.base_url)
+    assert code == exitcodes.CREDENTIALS_REJECTED
+    assert json.loads(out.out)["verdict"] == "credentials rejected"
+    assert f"credentials rejected by toyvendor at {server.base_url} (401" in " ".join(out.err.split())
+    assert [(e["path"], e["status"]) for e in entries] == [("/products", 401)]
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="needs curl")
+def test_a_failures_curl_line_takes_the_key_from_the_environment(toy: Path) -> None:
+    with ServerThread(vendors.get(NAME).create_app()) as server:
+        text = f"Reproduce with:\n\n    curl -X GET -H 'X-Api-Key: [Filtered]' '{server.base_url}/products'\n"
+        line = runnable_curl(text, NAME, server.base_url).splitlines()[2].strip()
+        assert line == f'curl -X GET -H "X-Api-Key: $TOYVENDOR_API_KEY" {server.base_url}/products'
+        ran = subprocess.run(
+            ["bash", "-c", line + " -s -w '\\n%{http_code}'"],
+            env={**os.environ, "TOYVENDOR_API_KEY": "test-key"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert ran.stdout == "[]\n200", ran.stderr
+
+
+def _record(toy_app, cassette: Path, read: int = 200) -> None:
+    """Three reads through `record`'s proxy: the list, one product, and one refused for its key."""
+    with ServerThread(toy_app) as upstream:
+        proxy, _ = serve(NAME, upstream.base_url, cassette)
+        try:
+            assert requests.get(f"{proxy.base_url}/products", headers=KEY, timeout=10).status_code == 200
+            assert requests.get(f"{proxy.base_url}/products/A-1", headers=KEY, timeout=10).status_code == read
+            wrong = requests.get(f"{proxy.base_url}/products", headers={"X-Api-Key": "nope"}, timeout=10)
+            assert wrong.status_code == 401
+        finally:
+            proxy.stop()
+
+
+def test_drift_replays_a_recorded_toy_cassette(toy: Path, tmp_path: Path, capsys) -> None:
+    """The same toy upstream: no drift, its product seeded from the cassette's reads, the key re-sent (and
+    a wrong one where the vendor refused). A reworded message upstream is then a fidelity gap."""
+    app = vendors.get(NAME).create_app()
+    Mock.of(app).backend.seed("test-key", [{"sku": "A-1", "name": "Apple", "price": 1.5}])
+    _record(app, tmp_path / "same.har")
+    assert "test-key" not in (tmp_path / "same.har").read_text()  # recorded redacted
+    code = cli(["drift", NAME, str(tmp_path / "same.har"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["drift"], report["differences"]) == (exitcodes.OK, False, [])
+    assert (report["exchanges"], report["replayed"], report["seeded_products"]) == (3, 3, 1)
+
+    gone = {
+        "method": "GET",
+        "path": "^/products/A-1$",
+        "status": 404,
+        "body": {"message": "Gone"},
+        "times": 1,
+    }
+    Mock.of(app).install_faults([gone])  # the "vendor" now answers one read as the mock never would
+    _record(app, tmp_path / "gone.har", read=404)
+    code = cli(["drift", NAME, str(tmp_path / "gone.har"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["drift"], report["gaps"]) == (exitcodes.DRIFT, True, 1)
+    assert [(d["request"], d["aspect"], d["vendor"], d["mock"], d["fix"]) for d in report["differences"]] == [
+        ("GET /products/A-1", "status", "404", "200", None)
+    ]
+
+
+def test_the_fuzzer_gets_the_toys_seeds_probes_and_auth(toy: Path) -> None:
+    target = fuzz.target(NAME)
+    assert target.templates == [{"name": "Apple", "price": 1.5}]
+    assert target.send(fuzz.RawRequest("GET", b"/products/A-1", b"")).status == 200  # seeded, authenticated
+    for seed in range(200):
+        req, answer, problems = target.case(seed)
+        assert not problems, (req, answer.status, answer.body[:300], problems)
+    assert target.intact() == []
 
 
 def test_a_taken_name_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -115,4 +115,15 @@ HARNESS = VendorHarness(
     # Its webhook receiver lives in-process; the mock delivers to TOCOBAGUS_WEBHOOK_URL, so poll.
     reference_client=lambda url, credentials: TocobagusClient(url, credentials, webhook_wait=0),
     base_url_example="the partner API root ending in `/api/v1`",
+    preflight="/partner/stores/products?limit=1",
+    auth_headers=frozenset(
+        {"x-partner-client-id", "x-store-client-id", "x-store-token", "x-timestamp", "x-signature"}
+    ),
+    product_reads=[("GET", r"^/api/v1/partner/stores/products$", "data.items")],
+    fuzz_templates=[{"products": [{"sku": "A-1", "name": "Apple", "price": 1.5, "stock": 1}]}],
+    fuzz_probes=[
+        ("GET", "/api/v1/partner/stores/products"),
+        ("GET", "/api/v1/partner/stores/products?q=a"),
+    ],
+    fuzz_volatile=("ids",),  # the backend numbers every response's requestId
 )
