@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,20 @@ class Port(click.ParamType):
         if not text.isdigit() or int(text) > 65535:
             self.fail(f"must be a port number from 0 to 65535, got {text!r}", param, ctx)
         return int(text)
+
+
+class Host(click.ParamType):
+    """An interface name or address that resolves, checked before anything is built or any warning shown."""
+
+    name = "host"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        try:
+            socket.getaddrinfo(text, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            self.fail(f"cannot resolve {text!r}: {getattr(exc, 'strerror', None) or exc}", param, ctx)
+        return text
 
 
 class Parsed(click.ParamType):

@@ -10,7 +10,7 @@ import click
 
 from .. import exitcodes
 from .inputs import UsageError
-from .options import QUIET, VENDOR, VERBOSE, Port, level, settings, verbosity
+from .options import QUIET, VENDOR, VERBOSE, Host, Port, level, settings, verbosity
 
 
 @click.command(
@@ -23,7 +23,7 @@ from .options import QUIET, VENDOR, VERBOSE, Port, level, settings, verbosity
 )
 @click.argument("vendor", type=VENDOR)
 @click.option("--upstream", required=True, metavar="URL", help="the vendor API (or sandbox) root")
-@click.option("--host", default="127.0.0.1", help="interface to bind")
+@click.option("--host", type=Host(), default="127.0.0.1", help="interface to bind")
 @click.option("--port", type=Port(), default=0, help="port (0: any free one, printed)")
 @click.option("--out", metavar="FILE", help="the HAR cassette (default VENDOR.har)")
 @verbosity

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .. import exitcodes, exposure
-from .options import NORMAL, QUIET, VENDOR, VERBOSE, Port, json_option, level, settings, verbosity
+from .options import NORMAL, QUIET, VENDOR, VERBOSE, Host, Port, json_option, level, settings, verbosity
 
 DEFAULT_PORT = 8080
 
@@ -23,7 +23,7 @@ DEFAULT_PORT = 8080
     short_help="serve vendor mocks on one port, each under /<vendor>",
 )
 @click.argument("vendors", nargs=-1, type=VENDOR, metavar="[VENDOR]...")
-@click.option("--host", default="127.0.0.1", help="interface to bind")
+@click.option("--host", type=Host(), default="127.0.0.1", help="interface to bind")
 @click.option("--port", type=Port(), default=DEFAULT_PORT, help="port (0: any free one)")
 @click.option("--virtual-clock", is_flag=True, help="start with a frozen clock (POST /__mock__/clock)")
 @json_option("print the base URLs and credentials as one JSON line on stdout")

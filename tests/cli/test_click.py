@@ -53,6 +53,22 @@ def test_parse_errors_are_one_line_naming_what_is_wrong(capsys):
     assert "verify: error: give the command to verify after --" in one_line(capsys, "verify", "shipstation")
 
 
+def test_serve_hosts_that_cannot_be_served_are_one_line_with_no_warning_first():
+    # A name that does not resolve is refused while parsing, before the off-loopback warning.
+    done = run_cli("serve", "--host", "999.1.1.1", timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("catalog-harness serve: error: argument --host: cannot resolve '999.1.1.1'")
+    assert len(done.stderr.strip().splitlines()) == 1
+    # An address this machine does not have: the bind fails; one error line after the warning, no traceback.
+    done = run_cli("serve", "--host", "192.0.2.1", "--port", "0", timeout=30)  # TEST-NET-1 (RFC 5737)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert lines[-1].startswith(
+        "catalog-harness serve: error: argument --host/--port: cannot listen on 192.0.2.1:0: "
+    )
+    assert all(line.startswith("warning: serving on 192.0.2.1") for line in lines[:-1])
+
+
 def test_the_real_command_says_it_in_one_line_too():
     done = run_cli("check", "--examples", "0")
     assert done.returncode == 2 and done.stdout == ""
