@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from . import pipeline
-from .clock import Clock
+from .clock import Clock, http_date
 from .control import control_blueprint
 from .core import CONTROL_PREFIX, Backend, Caller, Mock, RequestContext, VendorSpec
 from .errors import ErrorContext, MockError, SettingsError
@@ -132,7 +132,7 @@ def _handle_errors(app: Flask, mock: Mock) -> None:
 
     @app.after_request
     def date(response: Response) -> Response:
-        response.headers["Date"] = pipeline.http_date(mock.clock.now())
+        response.headers["Date"] = http_date(mock.clock.now())
         return response
 
 

@@ -64,3 +64,17 @@ class Clock:
 
     def snapshot(self) -> dict:
         return {"mode": "virtual" if self.virtual else "real", "now": self.now()}
+
+
+_last_date: tuple[int, str] = (-1, "")
+
+
+def http_date(now: float) -> str:
+    """An HTTP Date (IMF-fixdate) for a clock reading, kept for the second. One tuple swapped whole: a
+    thread never pairs one second with another's text."""
+    global _last_date
+    second = int(now)
+    last = _last_date
+    if last[0] != second:
+        last = _last_date = (second, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(second)))
+    return last[1]

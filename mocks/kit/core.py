@@ -46,8 +46,8 @@ class Backend(Protocol):
 class Caller:
     """Who a vendor's auth step found: whose data the request reads and what the rate limit counts.
 
-    `refused`: the gateway admitted and counts the request, but the service behind it refuses it (Starshipit:
-    APIM counts a request by subscription key before Starshipit checks the API key)."""
+    `refused`: the gateway admitted and counts the request, but the service behind it refuses it (an API
+    gateway that counts a request by subscription key before the service checks the API key)."""
 
     account: Any = None
     rate_key: str | None = None  # None: the request counts against no limit
@@ -95,7 +95,7 @@ class VendorSpec:
     # None: no credentials, no rate limit.
     authenticate: Callable[[Mock, Any], Caller] | None = None
     # Whether auth (and the rate limit) also runs for a path none of the vendor's routes match, as a gateway
-    # in front of the router does (ShipStation's 404 carries X-Rate-Limit-*). Otherwise only routed paths.
+    # in front of the router does (a 404 that carries rate-limit headers). Otherwise only routed paths.
     auth_before_routing: bool = False
     # The vendor's 429 for a refused decision (given the caller: some envelopes name it).
     rate_limited: Callable[[Decision, Caller], MockError] | None = None
@@ -104,7 +104,7 @@ class VendorSpec:
     # Headers on every answer that reached the auth step, from its decision (None: nothing counted yet).
     rate_headers: Callable[[Mock, Decision | None], dict[str, str]] | None = None
     # Routing leniency: given the request, route what the vendor's front server serves but the rule map
-    # misses (ShipStation: a trailing slash, letter case). Called before auth; adapter-specific.
+    # misses (a trailing slash, letter case). Called before auth; adapter-specific.
     reroute: Callable[[Mock, Any], None] | None = None
     # The vendor's hot routes (mocks/kit/routes.py), built once per app: requests they match exactly are
     # answered on the lean path, without Flask's request machinery. Its make_blueprint serves them too.

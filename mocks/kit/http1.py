@@ -22,6 +22,8 @@ from urllib.parse import unquote
 
 import httptools
 
+from .clock import http_date
+
 DEFAULT_MAX_BODY = 1024 * 1024
 MAX_URL = 8 * 1024  # bytes of request target (414 beyond)
 MAX_HEADER_BYTES = 32 * 1024  # names and values together (431 beyond)
@@ -329,15 +331,10 @@ def path_of(url: bytes) -> str:
     return unquote(path.decode("latin-1"), "latin-1") or "/"
 
 
-_date_cache: list[Any] = [0, ""]
-
-
 def _date() -> str:
-    """A Date for an answer whose app gave none (the `serve` index): the mocks send their clock's."""
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache[:] = [now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))]
-    return _date_cache[1]
+    """A Date for an answer whose app gave none: only the `serve` index, which belongs to no mock and so
+    has no mock clock. Every mock's answer carries its own clock's Date (pipeline.py)."""
+    return http_date(time.time())
 
 
 def _head(status: str, headers: list[tuple[str, str]], length: int, keep_alive: bool) -> bytes:

@@ -12,7 +12,6 @@ of these steps; it is the harness's, not the vendor's.
 from __future__ import annotations
 
 import json
-import time
 import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -22,6 +21,7 @@ from flask import Response
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, default_exceptions
 from werkzeug.wrappers import Request
 
+from .clock import http_date
 from .core import Caller, Mock, RequestContext
 from .errors import ErrorContext, MockError
 from .faults import CONNECTION_EFFECTS, FaultRule
@@ -180,17 +180,6 @@ def fault_after(rule: FaultRule, mock: Mock, path: str, response: Response, envi
     if rule.latency:
         environ["mockkit.latency"] = rule.latency
     return response
-
-
-_date_cache: list[Any] = [None, ""]
-
-
-def http_date(now: float) -> str:
-    """The Date header on the mock's clock (a virtual clock: a virtual date), cached for the second."""
-    second = int(now)
-    if _date_cache[0] != second:
-        _date_cache[:] = [second, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(second))]
-    return _date_cache[1]
 
 
 # -- journal -----------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability, posi
 
 import contracts
 from harness import vendors
+from harness.cases.shiptheory import BOOKING as CASE_BOOKING
 from harness.conformance import concrete_paths_first, load, run_contract
 from mocks.kit.core import Mock
 
@@ -133,16 +134,9 @@ def test_links_follow_the_workflow():
 
 # A booking's documented required fields besides reference and lines (ST-DOCS Book).
 BOOKING = {
+    **CASE_BOOKING,
     "reference2": "ORDER-1",
     "shipment_detail": {"weight": 1, "parcels": 1, "value": 5},
-    "recipient": {
-        "firstname": "William",
-        "lastname": "Riker",
-        "address_line_1": "123 Southpaw Lane",
-        "city": "Bristol",
-        "country": "GB",
-        "postcode": "BS2 3AP",
-    },
 }
 LINE = {"name": "Line", "value": 5, "weight": 1}
 

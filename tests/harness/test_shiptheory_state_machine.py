@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from harness import vendors
+from harness.cases.shiptheory import BOOKING as CASE_BOOKING
 from harness.clients.shiptheory import ShiptheoryClient
 from harness.runner import property_run
 from mocks.kit.clock import Clock
@@ -28,18 +29,7 @@ NAMES = st.sampled_from(["mug", "cup", "jug"])
 AMOUNTS = st.none() | st.sampled_from([0, 1.5, 2, 9.99])
 AMOUNT = st.sampled_from([0, 1.5, 2, 9.99])
 # The documented required parts of a booking besides its lines (ST-DOCS Book).
-BOOKING = {
-    "reference2": "ORDER1",
-    "shipment_detail": {"weight": 1, "parcels": 1, "value": 1},
-    "recipient": {
-        "firstname": "William",
-        "lastname": "Riker",
-        "address_line_1": "123 Southpaw Lane",
-        "city": "Bristol",
-        "country": "GB",
-        "postcode": "BS2 3AP",
-    },
-}
+BOOKING = {**CASE_BOOKING, "reference2": "ORDER1", "shipment_detail": {"weight": 1, "parcels": 1, "value": 1}}
 MODES = st.sampled_from(["update_catalogue", "use_catalogue", "use_catalogue_with_discounts"])
 FIELDS = ("name", "price", "weight")
 
